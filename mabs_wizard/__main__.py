@@ -1,0 +1,3 @@
+from mabs_wizard.cli import main
+
+main()

@@ -1,0 +1,97 @@
+"""The `mabs-wizard` command line.
+
+Subcommands are registered by import path and imported only when invoked, so `replay` never pays
+for (or even loads) the Textual UI, the HTTP client or the certificate code it does not use. Each
+subcommand lives in its own module under ``mabs_wizard/commands/`` (``run`` lives with the UI, in
+``screens/``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import click
+
+from mabs_wizard import __version__
+from mabs_wizard.errors import EXIT_CANCELLED, EXIT_FAILED, InputError, WizardError
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    # name: (module:attribute, one-line help shown in `mabs-wizard --help`)
+    "run": ("screens.cli:run", "Start the interactive wizard (TUI)."),
+    "replay": ("mabs_wizard.commands.replay:replay", "Run every step headless from an answers file."),
+    "validate": ("mabs_wizard.commands.replay:validate", "Check an answers file; write nothing."),
+    "schema": ("mabs_wizard.commands.schema:schema", "Print the JSON Schema of answers, manifest or facts."),
+    "demo": ("mabs_wizard.commands.demo:demo", "Write a complete demo kit into a folder."),
+    "extract": ("mabs_wizard.commands.extract:extract", "Verify and extract installer media."),
+    "vault": ("mabs_wizard.commands.vault:vault", "Inspect .VaultCredentials files."),
+    "passphrase": ("mabs_wizard.commands.passphrase:passphrase", "Generate or verify encryption passphrases."),
+    "check-connectivity": (
+        "mabs_wizard.commands.connectivity:check_connectivity",
+        "Probe the Azure Backup endpoints, directly or through a proxy.",
+    ),
+    "export": ("mabs_wizard.commands.export:export", "Write MABS ini, MARS command line or PowerShell for the target."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        target, _ = COMMANDS[cmd_name]
+        module_name, attr = target.split(":")
+        command = getattr(importlib.import_module(module_name), attr)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Help text comes from the table, so `--help` imports no subcommand module.
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, COMMANDS[name][1]) for name in sorted(COMMANDS)])
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mabs-wizard")
+@click.option("--debug", is_flag=True, envvar="MABS_WIZARD_DEBUG", help="Show tracebacks for unexpected errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Install wizard for Microsoft Azure Backup Server (MABS) and the MARS agent."""
+    ctx.obj = {"debug": debug}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: maps the engine's exceptions to exit codes and one clear message each."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or bool(os.environ.get("MABS_WIZARD_DEBUG"))
+    try:
+        cli.main(args=argv, prog_name="mabs-wizard", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("cancelled", err=True)
+        sys.exit(EXIT_CANCELLED)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)  # usage errors are invalid input
+    except InputError as exc:
+        for line in exc.lines():
+            click.echo(f"error: {line}" if not exc.problems else line, err=True)
+        sys.exit(exc.exit_code)
+    except WizardError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("cancelled", err=True)
+        sys.exit(EXIT_CANCELLED)
+    except Exception as exc:  # noqa: BLE001 - last line of defence: no traceback unless asked
+        if debug:
+            raise
+        click.echo(
+            f"error: unexpected {type(exc).__name__}: {exc}\n"
+            "This is a bug in mabs-wizard; rerun with --debug for the traceback.",
+            err=True,
+        )
+        sys.exit(EXIT_FAILED)
+    sys.exit(0)

@@ -1,0 +1,146 @@
+"""The install manifest: what was decided, checked and done, derived from the answers models.
+
+Each step's ``settings`` model is derived from its answers model with every secret reference
+replaced by a :class:`SecretRecord` (where the secret is stored plus a non-reversible fingerprint),
+so the manifest can never hold a secret value and its schema follows the answers automatically.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from mabs_wizard.answers.models import SECTIONS, Section
+from mabs_wizard.answers.secretref import EnvRef
+from mabs_wizard.errors import InputError
+from mabs_wizard.findings import Finding
+from mabs_wizard.fsutil import atomic_write_text
+
+MANIFEST_VERSION = 1
+MANIFEST_NAME = "install-manifest.json"
+
+StepStatus = Literal["done", "checked", "handed-over", "skipped", "failed"]
+
+
+class SecretRecord(BaseModel):
+    """Where a secret lives, never what it is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    store: Literal["keyring", "file"]
+    service: str
+    username: str
+    backend: str = Field(description="which keyring backend or encrypted file held it at write time")
+    fingerprint: str = Field(description="salted, non-reversible; tells whether a later value is the same")
+    source: str = Field(description="where the wizard got it: env:NAME, file:PATH, keyring:S/U, prompt or generated")
+
+
+def _is_secret_annotation(annotation: Any) -> bool:
+    args = get_args(annotation)
+    if get_origin(annotation) is Union or args:
+        return any(_is_secret_annotation(a) for a in args if a is not type(None))
+    return annotation is EnvRef
+
+
+def secret_fields(section: type[Section]) -> list[str]:
+    """Names of the fields of ``section`` that hold secret references."""
+    return [name for name, f in section.model_fields.items() if _is_secret_annotation(f.annotation)]
+
+
+def _settings_model(name: str, section: type[Section]) -> type[BaseModel]:
+    fields: dict[str, Any] = {}
+    for field_name, info in section.model_fields.items():
+        if field_name in secret_fields(section):
+            fields[field_name] = (SecretRecord | None, Field(None, description=info.description))
+        else:
+            annotation = info.annotation
+            if annotation is not None and "Path" in repr(annotation):
+                annotation = str | None  # paths are recorded as strings (resolved, absolute)
+            fields[field_name] = (annotation, Field(None, description=info.description))
+    return create_model(f"{section.__name__.replace('Answers', '')}Settings", __config__=ConfigDict(extra="forbid"), **fields)
+
+
+def _record_model(name: str, section: type[Section]) -> type[BaseModel]:
+    return create_model(
+        f"{section.__name__.replace('Answers', '')}Record",
+        __config__=ConfigDict(extra="forbid"),
+        title=(str, ...),
+        phase=(str, ...),
+        status=(StepStatus, ...),
+        settings=(_settings_model(name, section), ...),
+        findings=(list[Finding], Field(default_factory=list)),
+        result=(dict[str, Any], Field(default_factory=dict, description="what the step measured or produced")),
+    )
+
+
+RECORDS: dict[str, type[BaseModel]] = {name: _record_model(name, model) for name, model in SECTIONS.items() if name != "secret_store"}
+
+
+class ToolInfo(BaseModel):
+    name: str = "mabs-wizard"
+    version: str
+    python: str
+
+
+class FactsInfo(BaseModel):
+    source: Literal["file", "probe"]
+    path: str | None = None
+    computer_name: str
+    domain: str | None
+    os_name: str
+    collected_at: datetime | None = None
+
+
+class StoreInfo(BaseModel):
+    kind: Literal["keyring", "file"]
+    backend: str
+
+
+class Handover(BaseModel):
+    """What must run on the Windows target, because this host cannot (or the operator chose not to)."""
+
+    status: Literal["handed-over", "not-needed"]
+    reason: str
+    target: str
+    steps: list[str] = Field(description="in order, exactly as to run them on the target")
+    exports: list[str] = Field(description="`mabs-wizard export` formats that produce the files those steps read")
+
+
+Manifest: type[BaseModel] = create_model(
+    "Manifest",
+    __config__=ConfigDict(extra="forbid", title="mabs-wizard install manifest"),
+    schema_version=(Literal[1], MANIFEST_VERSION),
+    tool=(ToolInfo, ...),
+    started_at=(datetime, ...),
+    finished_at=(datetime, ...),
+    answers_file=(str | None, None),
+    status=(Literal["ready-for-target", "blocked"], ...),
+    facts=(FactsInfo, ...),
+    secret_store=(StoreInfo, ...),
+    **{name: (model, ...) for name, model in RECORDS.items()},
+    handover=(Handover, ...),
+)
+
+
+def write_manifest(path: Path, manifest: BaseModel) -> Path:
+    # 0600: it names keyring entries and host facts, which an attacker could use.
+    return atomic_write_text(path, manifest.model_dump_json(indent=2) + "\n", mode=0o600)
+
+
+def read_manifest(path: Path) -> Any:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read manifest ({exc.strerror})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = f":{exc.lineno}:{exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+        raise InputError(f"{path}{where}: not a JSON manifest") from None
+    try:
+        return Manifest.model_validate(data)
+    except ValidationError as exc:
+        problems = [f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False, include_input=False)]
+        raise InputError(f"{path}: invalid manifest", problems) from None

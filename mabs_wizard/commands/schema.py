@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.argument("kind", type=click.Choice(["answers", "manifest", "facts"]))
+@click.option("--write", is_flag=True, help="refresh the committed copy under assets/schema/")
+def schema(kind: str, write: bool) -> None:
+    """Print the JSON Schema (draft 2020-12) of KIND, generated from the models."""
+    from mabs_wizard.fsutil import atomic_write_text
+    from mabs_wizard.schema import committed_path, render
+
+    text = render(kind)
+    if write:
+        atomic_write_text(committed_path(kind), text, mode=0o644)
+    click.echo(text, nl=False)

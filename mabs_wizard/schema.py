@@ -1,0 +1,33 @@
+"""JSON Schemas (draft 2020-12) generated from the models; committed copies live in assets/schema/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+KINDS = ("answers", "manifest", "facts")
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "assets" / "schema"
+
+
+def schema_for(kind: str) -> dict[str, Any]:
+    if kind == "answers":
+        from mabs_wizard.answers.models import Answers as model
+    elif kind == "manifest":
+        from mabs_wizard.manifest import Manifest as model  # type: ignore[assignment]
+    elif kind == "facts":
+        from mabs_wizard.facts import TargetFacts as model  # type: ignore[assignment]
+    else:
+        raise ValueError(kind)
+    # mode="validation" for inputs (answers, facts), "serialization" for what we write.
+    schema = model.model_json_schema(mode="serialization" if kind == "manifest" else "validation")
+    return {"$schema": DIALECT, "$id": f"https://mabs-wizard.invalid/schema/{kind}.schema.json", **schema}
+
+
+def render(kind: str) -> str:
+    return json.dumps(schema_for(kind), indent=2, sort_keys=True) + "\n"
+
+
+def committed_path(kind: str) -> Path:
+    return SCHEMA_DIR / f"{kind}.schema.json"

@@ -1,0 +1,83 @@
+"""SQL Settings rules (reference §5.4).
+
+MABS works only with a LOCAL, NAMED instance (S1); instance and server names carry no underscore
+(S5, S16); an existing instance must be a supported version and Standard or Enterprise, 64-bit (S1).
+"""
+
+from __future__ import annotations
+
+from mabs_wizard.answers.models import SqlAnswers
+from mabs_wizard.facts import TargetFacts
+from mabs_wizard.findings import Finding, error, passed, warning
+
+# Major product version -> release, and what each MABS version accepts for its own database.
+SQL_RELEASES = {11: "2012", 12: "2014", 13: "2016", 14: "2017", 15: "2019", 16: "2022"}
+SUPPORTED_SQL = {"v3": (12, 13, 14), "v4": (15, 16)}  # v3 "2014 SP1 or higher, 2016 and 2017"; v4 "2022 and 2019"
+SQL2014_SP1_BUILD = 4100  # 12.0.4100 is SQL Server 2014 SP1
+BUNDLED_INSTANCE = "MSDPM2012"
+_LOCAL_NAMES = {"localhost", ".", "(local)", "127.0.0.1", "::1"}
+
+
+def is_local_server(server: str, computer_name: str) -> bool:
+    name = server.strip().lower()
+    host = name.split("\\")[0]
+    computer = computer_name.lower()
+    return host in _LOCAL_NAMES or host == computer or host.startswith(computer + ".")
+
+
+def check_sql(sql: SqlAnswers, facts: TargetFacts, mabs_version: str = "v4") -> list[Finding]:
+    out: list[Finding] = []
+    if "\\" in sql.server:
+        out.append(error("sql.server-instance", "sql.server", "give the machine only; the instance goes in sql.instance"))
+    elif not is_local_server(sql.server, facts.computer_name):
+        out.append(error("sql.remote", "sql.server",
+                         f"remote SQL Server '{sql.server}' is refused: MABS works only with a local instance on {facts.computer_name} (S1)",
+                         "use localhost (this server) or let setup install the bundled instance"))
+    if "_" in facts.computer_name:
+        out.append(error("sql.computer-name", "sql.server", f"computer name {facts.computer_name!r} contains '_', which SQL setup refuses (S5)",
+                         "rename the server before installing"))
+    if "_" in sql.instance:
+        out.append(error("sql.instance-underscore", "sql.instance", "instance names may not contain an underscore (S5)", "choose a name without '_'"))
+    elif not sql.instance.isascii():
+        out.append(error("sql.instance-localized", "sql.instance", "instance names may not contain localized characters (S5)"))
+    if sql.instance.upper() == "MSSQLSERVER":
+        out.append(error("sql.default-instance", "sql.instance", "MABS setup supports only named instances, not the default MSSQLSERVER (S1)",
+                         "create or choose a named instance"))
+    found = next((i for i in facts.sql_instances if i.name.lower() == sql.instance.lower()), None)
+    if sql.mode == "new":
+        if found is not None:
+            out.append(warning("sql.instance-exists", "sql.instance", f"an instance named {sql.instance} already exists on {facts.computer_name}",
+                               "choose mode existing to reuse it, or another name"))
+        elif not any(f.level == "error" for f in out):
+            out.append(passed("sql.new", "sql.mode", f"setup will install the bundled SQL Server as instance {sql.instance}"))
+        return out
+    if facts.os_family == "windows" and found is None:
+        known = ", ".join(i.name for i in facts.sql_instances) or "none"
+        out.append(error("sql.instance-missing", "sql.instance", f"no SQL instance {sql.instance!r} on {facts.computer_name} (found: {known})",
+                         "install it first, or choose mode new"))
+        return out
+    if found is not None:
+        out += _version_and_edition(found.version, found.edition, mabs_version)
+    return out
+
+
+def _version_and_edition(version: str, edition: str, mabs_version: str) -> list[Finding]:
+    out: list[Finding] = []
+    parts = version.split(".")
+    try:
+        major, build = int(parts[0]), int(parts[2]) if len(parts) > 2 else 0
+    except ValueError:
+        return [error("sql.version", "sql.instance", f"cannot read SQL Server version {version!r}")]
+    release = SQL_RELEASES.get(major, f"version {major}")
+    supported = SUPPORTED_SQL[mabs_version]
+    if major not in supported or (major == 12 and build < SQL2014_SP1_BUILD):
+        names = ", ".join(SQL_RELEASES[m] for m in supported)
+        out.append(error("sql.version", "sql.instance", f"SQL Server {release} ({version}) is not supported by MABS {mabs_version.upper()}",
+                         f"use SQL Server {names}" + (" (2014 needs SP1)" if 12 in supported else "")))
+    else:
+        out.append(passed("sql.version", "sql.instance", f"SQL Server {release} ({version})"))
+    if not any(e in edition for e in ("Standard", "Enterprise")):
+        out.append(error("sql.edition", "sql.instance", f"{edition} is not supported; MABS needs Standard or Enterprise (S1)", "use a Standard or Enterprise instance"))
+    elif "64-bit" not in edition and "(64" not in edition:
+        out.append(warning("sql.edition-64", "sql.instance", f"cannot confirm {edition!r} is 64-bit", "MABS needs a 64-bit SQL Server"))
+    return out

@@ -1,0 +1,47 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test` (see README).
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+KIT     := demo-kit
+# Debian packages the tests use for real: innoextract (Inno Setup media), tinyproxy (proxy tests),
+# gnome-keyring + dbus (a real Secret Service), unzip (benchmark baseline).
+APT_PKGS := innoextract tinyproxy gnome-keyring libsecret-tools dbus dbus-daemon unzip
+
+.PHONY: run test bench venv system-deps demo clean schema
+
+$(BIN)/mabs-wizard: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+venv: $(BIN)/mabs-wizard
+
+run: venv
+	rm -rf $(KIT)
+	$(BIN)/mabs-wizard demo $(KIT)
+	$(BIN)/mabs-wizard run --answers $(KIT)/answers.yaml --output $(KIT)/out
+
+demo: venv
+	rm -rf $(KIT)
+	$(BIN)/mabs-wizard demo $(KIT)
+
+system-deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+test: system-deps venv
+	$(BIN)/python -m pytest -q
+
+bench: system-deps venv
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+schema: venv
+	for k in answers manifest facts; do $(BIN)/mabs-wizard schema $$k --write >/dev/null; done
+
+clean:
+	rm -rf $(VENV) $(KIT) .pytest_cache build *.egg-info

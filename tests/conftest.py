@@ -1,0 +1,11 @@
+"""Test-wide set-up. The real Secret Service fixture lives in tests/fixtures_secrets.py."""
+
+from __future__ import annotations
+
+import os
+
+pytest_plugins = ["tests.fixtures_secrets"]
+
+# Deterministic UI and no stray colour codes in captured CLI output.
+os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+os.environ.pop("MABS_WIZARD_DEBUG", None)

@@ -1,0 +1,354 @@
+"""Inno Setup backend: Debian's ``innoextract`` as a subprocess, its output turned into facts.
+
+innoextract's exit code alone cannot be trusted (observed with 1.9, see tests/fixtures/inno/README.md):
+it exits 0 after a checksum mismatch while *extracting* (and writes the corrupt file), exits 0 when an
+unknown slice sits in the folder, and leaves partial files behind on failure. So: list first (sizes,
+checksums, names checked for safety), ``--test`` the whole set (every checksum), then extract into the
+staging folder while still treating every "Checksum mismatch" as fatal, and check the result's files
+and sizes against the listing before anything is renamed into place.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mabs_wizard.errors import InputError, WizardError
+from mabs_wizard.events import CancelToken
+from mabs_wizard.media.models import MediaSet
+from mabs_wizard.media.progress import ProgressMeter
+from mabs_wizard.media.safety import path_problem, windows_key
+
+APP_PREFIX = "app/"  # innoextract puts {app} files under app/: that folder is the extracted installer
+POLL = 0.1
+LIST_TIMEOUT = 120
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_LIST_LINE = re.compile(r"^(\d+) (?:(MD5|SHA-1|CRC32|Adler32) ([0-9a-f]+) )?(.+)$")
+_PROGRESS = re.compile(r"\]\s+(\d+(?:\.\d+)?)%")
+_OPENING = re.compile(r'^Opening "(.+)"$')
+_FILE = re.compile(r'^ - "(.+)"')
+_SLICE_OPEN = re.compile(r'could not open slice \d+: "(.+?)"')
+_SLICE_SIZE = re.compile(r'bad slice size in "(.+?)": (\d+) > (\d+)')
+_NOT_PART = re.compile(r'^Warning: "(.+?)" is not part of the installer!')
+_EXPECTED = re.compile(r"expected:\s+(\S+) ([0-9a-f]+)")
+
+
+@dataclass(frozen=True)
+class InnoFile:
+    path: str
+    size: int
+    checksum: str | None  # "SHA-1 68c1…" as listed
+
+
+@dataclass(frozen=True)
+class InnoPlan:
+    files: list[InnoFile]
+    app_files: list[InnoFile]
+    payload_bytes: int  # the {app} files: what lands in the destination
+    file_count: int
+    blocks_bytes: int  # every file (all are written to staging), rounded up to 4 KiB
+
+
+@dataclass
+class _Transcript:
+    """What innoextract said during one run, reduced to what matters."""
+
+    slice: str = ""
+    file: str = ""
+    file_slices: dict[str, list[str]] = field(default_factory=dict)
+    mismatches: list[tuple[str, str]] = field(default_factory=list)  # (expected checksum, slice at the time)
+    not_parts: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    truncated: list[tuple[str, int, int]] = field(default_factory=list)
+    unsupported: bool = False
+    header_damage: bool = False
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    in_mismatch: bool = False
+
+
+def innoextract_binary() -> str:
+    found = shutil.which("innoextract")
+    if not found:
+        raise WizardError(
+            "innoextract is not installed, and this media is an Inno Setup installer; install it "
+            "(Debian/Ubuntu: apt-get install innoextract) and retry"
+        )
+    return found
+
+
+def _command(*args: str) -> list[str]:
+    # setpriv --pdeathsig: innoextract dies with us, even when we are SIGKILLed, so it never keeps
+    # writing into a staging folder the next run is cleaning up.
+    setpriv = shutil.which("setpriv")
+    prefix = [setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []
+    return [*prefix, innoextract_binary(), "--color=0", *args]
+
+
+def plan_inno(media: MediaSet) -> InnoPlan:
+    exe = str(media.installer_path)
+    run = subprocess.run(
+        _command("--list", "--silent", "--list-sizes", "--list-checksums", exe),
+        stdin=subprocess.DEVNULL, capture_output=True, timeout=LIST_TIMEOUT,
+    )
+    out = run.stdout.decode("utf-8", "replace")
+    err = run.stderr.decode("utf-8", "replace")
+    if run.returncode != 0:
+        transcript = _Transcript()
+        for line in _lines(out + "\n" + err):
+            _note(transcript, line)
+        raise InputError(f"{media.installer}: cannot be read as an Inno Setup installer", _problems(media, transcript, None) or [
+            f"{media.installer}: innoextract --list failed (exit {run.returncode}): {err.strip() or out.strip()}"])
+    files: list[InnoFile] = []
+    problems: list[str] = []
+    for line in out.splitlines():
+        match = _LIST_LINE.match(line.strip())
+        if not match:
+            continue
+        size, kind, digest, path = match.groups()
+        reason = path_problem(path)
+        if reason:
+            problems.append(f"{media.installer}: file {path!r}: {reason}")
+            continue
+        files.append(InnoFile(path, int(size), f"{kind} {digest}" if kind else None))
+    if problems:
+        raise InputError(f"{media.installer}: unsafe file names; nothing was extracted", problems)
+    app = [f for f in files if f.path.startswith(APP_PREFIX)]
+    if not app:
+        raise InputError(f"{media.installer}: the installer holds no files for its application folder")
+    unique = {windows_key(f.path.split("/")): f for f in app}
+    return InnoPlan(
+        files=files,
+        app_files=list(unique.values()),
+        payload_bytes=sum(f.size for f in unique.values()),
+        file_count=len(unique),
+        blocks_bytes=sum(-(-f.size // 4096) * 4096 for f in files),
+    )
+
+
+def _lines(text: str) -> Iterator[str]:
+    for raw in re.split(r"[\r\n]", text):
+        line = _ANSI.sub("", raw).rstrip()
+        if line:
+            yield line
+
+
+def _note(t: _Transcript, line: str) -> None:
+    """Fold one line of innoextract output into the transcript."""
+    if t.in_mismatch:
+        expected = _EXPECTED.search(line)
+        if expected:
+            t.mismatches.append((f"{expected.group(1)} {expected.group(2)}", t.slice))
+            t.in_mismatch = False
+        return
+    if match := _OPENING.match(line):
+        t.slice = Path(match.group(1)).name
+        if t.file:
+            t.file_slices.setdefault(t.file, []).append(t.slice)
+    elif match := _FILE.match(line):
+        t.file = match.group(1)
+        t.file_slices.setdefault(t.file, []).append(t.slice)
+    elif line.startswith("Warning: Checksum mismatch"):
+        t.in_mismatch = True
+    elif match := _NOT_PART.match(line):
+        t.not_parts.append(Path(match.group(1)).name)
+    elif match := _SLICE_OPEN.search(line):
+        t.missing.append(Path(match.group(1)).name)
+    elif match := _SLICE_SIZE.search(line):
+        t.truncated.append((Path(match.group(1)).name, int(match.group(2)), int(match.group(3))))
+    elif "Not a supported Inno Setup installer" in line:
+        t.unsupported = True
+    elif "block CRC32 mismatch" in line or "while parsing setup headers" in line:
+        t.header_damage = True
+    elif line.startswith("Warning:"):
+        t.warnings.append(line.removeprefix("Warning:").strip())
+    elif line.startswith("Error:") or "error reason:" in line:
+        t.errors.append(line.split("error reason:")[-1].removeprefix("Error:").strip())
+
+
+def _problems(media: MediaSet, t: _Transcript, plan: InnoPlan | None) -> list[str]:
+    """One line per thing wrong with the set, naming the part whenever innoextract lets us."""
+    problems: list[str] = []
+    by_checksum = {f.checksum: f.path for f in plan.files} if plan else {}
+    for name in t.missing:
+        problems.append(f"{name}: is missing (the installer needs it); download it again")
+    for name, wanted, have in t.truncated:
+        problems.append(f"{name}: truncated: {have} bytes, the installer expects {wanted}; download it again")
+    for checksum, at_slice in t.mismatches:
+        path = by_checksum.get(checksum, "a file")
+        slices = t.file_slices.get(path) or [at_slice]
+        where = " … ".join(dict.fromkeys(s for s in slices if s)) or media.installer
+        problems.append(f"{where}: checksum mismatch in {path}: the part holding it is corrupt; download it again")
+    for name in t.not_parts:
+        problems.append(
+            f"{name}: not part of this installer (the set ends before it); move it out of the folder"
+        )
+    if t.unsupported:
+        problems.append(
+            f"{media.installer}: not a supported Inno Setup installer (innoextract reads Inno Setup up to "
+            "6.0.5), or not an installer at all"
+        )
+    if t.header_damage:
+        problems.append(f"{media.installer}: its setup headers are damaged (checksum mismatch); download it again")
+    if not problems:
+        problems += [f"{media.installer}: innoextract: {e}" for e in t.errors if e]
+    return problems
+
+
+class _Runner:
+    """innoextract with output read on a thread, so cancel is noticed within POLL seconds."""
+
+    def __init__(self, args: list[str], lock_fd: int | None) -> None:
+        self.process = subprocess.Popen(
+            _command(*args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            pass_fds=(lock_fd,) if lock_fd is not None else (),  # holds the staging lock while alive
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, name="innoextract-output", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        pending = b""
+        while chunk := self.process.stdout.read1(65536):
+            pending += chunk
+            *complete, pending = re.split(rb"[\r\n]", pending)
+            for raw in complete:
+                self.lines.put(raw.decode("utf-8", "replace"))
+        if pending:
+            self.lines.put(pending.decode("utf-8", "replace"))
+        self.lines.put(None)
+
+    def stream(self, cancel: CancelToken | None) -> Iterator[str]:
+        while True:
+            if cancel is not None and cancel.cancelled:
+                self.stop()
+                cancel.raise_if_cancelled()
+            try:
+                line = self.lines.get(timeout=POLL)
+            except queue.Empty:
+                continue
+            if line is None:
+                return
+            yield _ANSI.sub("", line).rstrip()
+
+    def wait(self) -> int:
+        code = self.process.wait()
+        self._reader.join()
+        return code
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._reader.join(timeout=2)
+
+
+def _run_pass(args: list[str], media: MediaSet, plan: InnoPlan, meter: ProgressMeter, cancel: CancelToken | None,
+              lock_fd: int | None, label: str) -> _Transcript:
+    transcript = _Transcript()
+    sizes = {f.path: f.size for f in plan.files}
+    completed = 0
+    current_size = 0
+    runner = _Runner(args, lock_fd)
+    try:
+        for line in runner.stream(cancel):
+            before = transcript.file
+            _note(transcript, line)
+            if transcript.file != before:
+                if before:
+                    completed += sizes.get(before, 0)
+                    meter.file_finished()
+                current_size = sizes.get(transcript.file, 0)
+                meter.file_started(f"{label}{transcript.file.removeprefix(APP_PREFIX)}")
+                meter.set_done(completed)
+            elif match := _PROGRESS.search(line):
+                # innoextract's own percentage, kept within the file being worked on.
+                estimate = int(float(match.group(1)) / 100 * meter.total)
+                meter.set_done(max(completed, min(estimate, completed + current_size)))
+    except BaseException:
+        runner.stop()
+        raise
+    code = runner.wait()
+    if transcript.file:
+        meter.file_finished()
+    meter.set_done(meter.total)
+    meter.finish()
+    if code != 0 and not (transcript.missing or transcript.truncated or transcript.mismatches or transcript.unsupported
+                          or transcript.header_damage or transcript.errors):
+        transcript.errors.append(f"exited with status {code}")
+    return transcript
+
+
+@dataclass(frozen=True)
+class InnoOutcome:
+    file_count: int
+    bytes_extracted: int
+    setup_exe: str | None
+    warnings: list[str]
+
+
+def verify_inno(media: MediaSet, plan: InnoPlan, *, meter: ProgressMeter, cancel: CancelToken | None,
+                lock_fd: int | None) -> list[str]:
+    """``innoextract --test``: every checksum, every slice. Returns warnings; raises on any problem."""
+    meter.restart(sum(f.size for f in plan.files), len(plan.files))
+    transcript = _run_pass(["--test", "--progress=on", str(media.installer_path)], media, plan, meter, cancel,
+                           lock_fd, "verifying: ")
+    problems = _problems(media, transcript, plan)
+    if problems:
+        raise InputError(f"{media.installer}: the installer set failed its integrity test; nothing was extracted", problems)
+    return transcript.warnings
+
+
+def extract_inno(media: MediaSet, plan: InnoPlan, raw: Path, *, meter: ProgressMeter, cancel: CancelToken | None,
+                 lock_fd: int | None) -> InnoOutcome:
+    """Extract into ``raw`` (inside the staging folder); the caller publishes ``raw / 'app'``."""
+    meter.restart(sum(f.size for f in plan.files), len(plan.files))
+    transcript = _run_pass(["--extract", "--progress=on", "--output-dir", str(raw), str(media.installer_path)],
+                           media, plan, meter, cancel, lock_fd, "")
+    problems = _problems(media, transcript, plan)
+    if problems:
+        raise InputError(f"{media.installer}: extraction failed; nothing was left at the destination", problems)
+    app = raw / APP_PREFIX.rstrip("/")
+    problems = _check_tree(media, plan, app)
+    if problems:
+        raise InputError(f"{media.installer}: the extracted files do not match the installer's listing", problems)
+    outside = len(plan.files) - sum(1 for f in plan.files if f.path.startswith(APP_PREFIX))
+    warnings = list(transcript.warnings)
+    if outside:
+        warnings.append(f"{outside} file(s) outside the application folder ({{tmp}} and the like) were not kept")
+    setup = next((f.path.removeprefix(APP_PREFIX) for f in plan.app_files
+                  if f.path.removeprefix(APP_PREFIX).casefold() == "setup.exe"), None)
+    return InnoOutcome(plan.file_count, plan.payload_bytes, setup, warnings)
+
+
+def _check_tree(media: MediaSet, plan: InnoPlan, app: Path) -> list[str]:
+    if not app.is_dir():
+        return [f"{media.installer}: innoextract wrote no application folder"]
+    wanted = {f.path.removeprefix(APP_PREFIX): f.size for f in plan.app_files}
+    found: dict[str, int] = {}
+    for folder, _dirs, names in os.walk(app):
+        for name in names:
+            path = Path(folder) / name
+            relative = path.relative_to(app).as_posix()
+            if path.is_symlink() or not path.is_file():
+                return [f"{media.installer}: {relative}: not a regular file after extraction"]
+            found[relative] = path.stat().st_size
+    problems = [f"{media.installer}: {p}: missing after extraction" for p in wanted if p not in found]
+    problems += [f"{media.installer}: {p}: {found[p]} bytes after extraction, listed as {size}"
+                 for p, size in wanted.items() if p in found and found[p] != size]
+    problems += [f"{media.installer}: {p}: extracted but not in the listing" for p in found if p not in wanted]
+    return problems

@@ -1,0 +1,317 @@
+"""Native backend: a ZIP spanned across the .exe and its ``-N.bin`` parts, streamed out member by member.
+
+One sequential sweep over the combined stream: gaps and headers are only hashed, member data is read
+into a large reusable buffer, CRC-checked (``zlib.crc32`` over the whole buffer), written, and handed
+to the part hasher thread. Every byte of every part is read exactly once; memory is a handful of
+buffers whatever the media size. Everything about the members (names, types, sizes, ratios,
+overlaps) is checked before the first byte is written.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import time
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mabs_wizard.errors import InputError, WizardError
+from mabs_wizard.events import CancelToken
+from mabs_wizard.media.flusher import Flusher
+from mabs_wizard.media.integrity import BufferPool, PartHasher
+from mabs_wizard.media.models import MediaSet
+from mabs_wizard.media.progress import ProgressMeter
+from mabs_wizard.media.safety import SafeMember, check_members
+from mabs_wizard.media.spanned import SpannedReader
+from mabs_wizard.media.zipformat import DEFLATED, LOCAL_HEADER, LOCAL_SIG, ZipDirectory, read_directory
+
+CHUNK = 4 * 2**20  # large reads: syscalls and per-chunk Python work vanish against the copy
+BUFFERS = 4  # one being processed, the rest queued for hashing
+OUT_OF_SPACE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+@dataclass(frozen=True)
+class ZipPlan:
+    """A set that passed every check that needs no extraction: what would be written, and where from."""
+
+    directory: ZipDirectory
+    members: list[SafeMember]
+    payload_bytes: int
+    file_count: int
+    blocks_bytes: int  # payload rounded up to 4 KiB per file: what it really takes on disk
+
+
+@dataclass(frozen=True)
+class ZipOutcome:
+    file_count: int
+    bytes_extracted: int
+    part_sha256: list[str]
+    setup_exe: str | None
+
+
+def plan_zip(media: MediaSet, reader: SpannedReader) -> ZipPlan:
+    directory = read_directory(reader)
+    if not directory.entries:
+        raise InputError(f"{media.installer}: the archive is empty")
+    members, problems = check_members(directory.entries, media.installer)
+    problems += _layout_problems(reader, directory, members)
+    if problems:
+        raise InputError(f"{media.installer}: unsafe or damaged members; nothing was extracted", problems)
+    files = [m for m in members if not m.is_dir]
+    payload = sum(m.entry.file_size for m in files)
+    blocks = sum(-(-m.entry.file_size // 4096) * 4096 for m in files)
+    return ZipPlan(directory, members, payload, len(files), blocks)
+
+
+def _layout_problems(reader: SpannedReader, directory: ZipDirectory, members: Sequence[SafeMember]) -> list[str]:
+    """Members must follow each other without overlapping (the overlapping "better zip bomb")."""
+    problems = []
+    ordered = sorted(members, key=lambda m: m.entry.header_offset)
+    for before, after in zip(ordered, ordered[1:]):
+        end = before.entry.header_offset + LOCAL_HEADER.size + len(before.entry.raw_name) + before.entry.compress_size
+        if after.entry.header_offset < end:
+            problems.append(
+                f"{reader.part_name(after.entry.header_offset)}: member {after.entry.name!r} overlaps "
+                f"{before.entry.name!r}: refused (overlapping members are a ZIP bomb technique)"
+            )
+    if ordered:
+        last = ordered[-1].entry
+        if last.header_offset + LOCAL_HEADER.size + last.compress_size > directory.directory_start:
+            problems.append(f"{reader.part_name(last.header_offset)}: member {last.name!r} runs into the ZIP directory")
+    return problems
+
+
+def find_setup_exe(members: Sequence[SafeMember]) -> str | None:
+    """``Setup.exe`` at the top, else inside a single top-level folder (as some repacks have it)."""
+    files = [m for m in members if not m.is_dir]
+    for depth in (1, 2):
+        for m in files:
+            if len(m.parts) == depth and m.parts[-1].casefold() == "setup.exe":
+                return "/".join(m.parts)
+    return None
+
+
+class _Sweep:
+    def __init__(self, reader: SpannedReader, hasher: PartHasher, pool: BufferPool, cancel: CancelToken | None) -> None:
+        self.reader = reader
+        self.hasher = hasher
+        self.pool = pool
+        self.cancel = cancel
+        self.position = 0
+
+    def checkpoint(self) -> None:
+        if self.cancel is not None:
+            self.cancel.raise_if_cancelled()
+        self.hasher.check()
+
+    def read_chunk(self, length: int) -> tuple[bytearray, memoryview]:
+        """Read the next ``length`` (≤ CHUNK) bytes; queue them for hashing; the caller may use them
+        until its next ``read_chunk`` (the pool has spare buffers for the hasher's backlog)."""
+        buffer = self.pool.acquire()
+        view = memoryview(buffer)[:length]
+        n = self.reader.readinto_at(self.position, view)
+        if n != length:
+            self.pool.release(buffer)
+            raise InputError(
+                f"{self.reader.part_name(self.position)}: unexpected end of the set at offset {self.position + n}; "
+                "a part is truncated"
+            )
+        self.hasher.submit(self.position, view, lambda: self.pool.release(buffer))
+        self.position += length
+        return buffer, view
+
+    def skip_to(self, offset: int) -> None:
+        """Hash (without writing) everything up to ``offset``: stub, data descriptors, the directory."""
+        while self.position < offset:
+            self.checkpoint()
+            self.read_chunk(min(CHUNK, offset - self.position))
+
+    def take(self, length: int) -> bytes:
+        data = self.reader.read_exact(self.position, length)
+        self.hasher.submit(self.position, data)
+        self.position += length
+        return data
+
+
+def extract_zip(
+    media: MediaSet,
+    reader: SpannedReader,
+    plan: ZipPlan,
+    tree: Path,
+    *,
+    destination: Path,
+    meter: ProgressMeter,
+    expected: dict[str, str] | None,
+    cancel: CancelToken | None,
+    durable: bool = True,
+) -> ZipOutcome:
+    hasher = PartHasher(reader.names, [p.size for p in media.parts], expected)
+    pool = BufferPool(BUFFERS, CHUNK)
+    flusher = Flusher(durable)
+    sweep = _Sweep(reader, hasher, pool, cancel)
+    folders: set[Path] = {tree}
+    written_bytes = 0
+    try:
+        for member in sorted(plan.members, key=lambda m: m.entry.header_offset):
+            sweep.checkpoint()
+            entry = member.entry
+            sweep.skip_to(entry.header_offset)
+            _read_local_header(sweep, member)
+            target = tree.joinpath(*member.parts)
+            if member.is_dir:
+                _make_folders(target, folders)
+                continue
+            _make_folders(target.parent, folders)
+            meter.file_started(entry.name)
+            written_bytes += _write_member(sweep, member, target, meter, flusher, destination)
+            meter.file_finished()
+        sweep.skip_to(reader.size)
+        digests = hasher.finish()
+        meter.finish()
+        try:
+            flusher.finish(sorted(folders, key=lambda p: len(p.parts), reverse=True))
+        except OSError as exc:
+            raise _write_error(exc, destination, "flushing the extracted files") from None
+    finally:
+        flusher.close()
+        hasher.close()
+    return ZipOutcome(plan.file_count, written_bytes, digests, find_setup_exe(plan.members))
+
+
+def _read_local_header(sweep: _Sweep, member: SafeMember) -> None:
+    entry = member.entry
+    header = sweep.take(LOCAL_HEADER.size)
+    sig, *_rest, name_len, extra_len = LOCAL_HEADER.unpack(header)
+    where = sweep.reader.part_name(entry.header_offset)
+    if sig != LOCAL_SIG:
+        raise InputError(f"{where}: damaged: member {entry.name!r} is not where the ZIP directory says (offset {entry.header_offset})")
+    name = sweep.take(name_len)
+    if name != entry.raw_name:
+        raise InputError(f"{where}: damaged or crafted: member {entry.name!r} has a different name in its local header")
+    sweep.take(extra_len)
+
+
+def _make_folders(folder: Path, made: set[Path]) -> None:
+    if folder in made:
+        return
+    _make_folders(folder.parent, made)
+    try:
+        os.mkdir(folder, 0o755)
+    except FileExistsError:
+        if folder.is_symlink() or not folder.is_dir():
+            raise InputError(f"{folder}: a file and a folder share this name in the archive") from None
+    made.add(folder)
+
+
+def _write_member(sweep: _Sweep, member: SafeMember, target: Path, meter: ProgressMeter, flusher: Flusher, destination: Path) -> int:
+    entry = member.entry
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o644)
+    except OSError as exc:
+        raise _write_error(exc, destination, entry.name) from None
+    handed = False
+    try:
+        if entry.method == DEFLATED:
+            crc, written = _inflate(sweep, member, fd, meter, destination)
+        else:
+            crc, written = _copy(sweep, member, fd, meter, destination)
+        if crc != entry.crc:
+            raise InputError(
+                f"{sweep.reader.part_name(sweep.position - 1)}: CRC mismatch in {entry.name!r} "
+                f"(data in {', '.join(sweep.reader.parts_between(sweep.position - entry.compress_size, sweep.position))}): "
+                "the part is corrupt; download it again"
+            )
+        _set_mtime(fd, entry.dos_date, entry.dos_time)
+        flusher.hand_over(fd)
+        handed = True
+        return written
+    finally:
+        if not handed:
+            os.close(fd)
+
+
+def _copy(sweep: _Sweep, member: SafeMember, fd: int, meter: ProgressMeter, destination: Path) -> tuple[int, int]:
+    remaining = member.entry.compress_size
+    crc = 0
+    while remaining:
+        sweep.checkpoint()
+        _buffer, view = sweep.read_chunk(min(CHUNK, remaining))
+        crc = zlib.crc32(view, crc)
+        _write_all(fd, view, destination, member.entry.name)
+        remaining -= len(view)
+        meter.advance(len(view))
+    return crc, member.entry.compress_size
+
+
+def _inflate(sweep: _Sweep, member: SafeMember, fd: int, meter: ProgressMeter, destination: Path) -> tuple[int, int]:
+    entry = member.entry
+    inflater = zlib.decompressobj(-15)
+    remaining = entry.compress_size
+    crc = written = 0
+
+    def emit(data: bytes) -> None:
+        nonlocal crc, written
+        written += len(data)
+        if written > entry.file_size:
+            raise InputError(
+                f"{sweep.reader.part_name(sweep.position - 1)}: member {entry.name!r} inflates beyond its declared "
+                f"{entry.file_size} bytes: refused as a ZIP bomb"
+            )
+        crc = zlib.crc32(data, crc)
+        _write_all(fd, data, destination, entry.name)
+        meter.advance(len(data))
+
+    while remaining and not inflater.eof:
+        sweep.checkpoint()
+        _buffer, view = sweep.read_chunk(min(CHUNK, remaining))
+        remaining -= len(view)
+        pending: bytes | memoryview = view
+        while pending and not inflater.eof:
+            # Cap each output at the declared size + 1, so a bomb is caught at the first excess byte.
+            emit(inflater.decompress(pending, min(CHUNK, entry.file_size - written + 1)))
+            pending = inflater.unconsumed_tail
+    if remaining:
+        sweep.skip_to(sweep.position + remaining)  # trailing bytes after the deflate end: hash only
+    if not inflater.eof:
+        emit(inflater.flush())
+        if not inflater.eof:
+            raise InputError(f"{sweep.reader.part_name(sweep.position - 1)}: member {entry.name!r} is cut short (damaged deflate data)")
+    if written != entry.file_size:
+        raise InputError(
+            f"{sweep.reader.part_name(sweep.position - 1)}: member {entry.name!r} inflated to {written} bytes, "
+            f"its directory says {entry.file_size}: damaged"
+        )
+    return crc, written
+
+
+def _write_all(fd: int, data: bytes | memoryview, destination: Path, name: str) -> None:
+    view = memoryview(data)
+    while view:
+        try:
+            n = os.write(fd, view)
+        except OSError as exc:
+            raise _write_error(exc, destination, name) from None
+        view = view[n:]
+
+
+def _write_error(exc: OSError, destination: Path, what: str) -> WizardError:
+    if exc.errno in OUT_OF_SPACE:
+        return InputError(
+            f"{destination}: the destination ran out of space (or hit a file size limit) while writing "
+            f"{what}: {exc.strerror}; free space there or choose another destination"
+        )
+    return WizardError(f"{destination}: writing {what} failed: {exc.strerror}")
+
+
+def _set_mtime(fd: int, dos_date: int, dos_time: int) -> None:
+    try:
+        stamp = time.mktime((
+            (dos_date >> 9) + 1980, (dos_date >> 5) & 0xF, dos_date & 0x1F,
+            dos_time >> 11, (dos_time >> 5) & 0x3F, (dos_time & 0x1F) * 2, 0, 0, -1,
+        ))
+        os.utime(fd, (stamp, stamp))
+    except (OverflowError, ValueError, OSError):
+        pass  # a nonsense timestamp is not worth failing the extraction for

@@ -178,7 +178,10 @@ class _Walker:
             fields = self.children(params, 0)
             if fields and fields[0].tag == _SEQUENCE:
                 kdf = self.children(fields[0], 0)
-                if not kdf or self.oid(kdf[0]) != _PBKDF2:
+                kdf_oid = self.oid(kdf[0]) if kdf else None
+                if kdf_oid == _SCRYPT:
+                    raise TooCostly("uses scrypt key derivation, which real vault files never do")
+                if kdf_oid != _PBKDF2:
                     raise TooCostly("uses a key-derivation function other than PBKDF2")
 
 

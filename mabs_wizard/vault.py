@@ -315,12 +315,15 @@ def _certificate(path: Path, encoded: str) -> CertificateInfo:
             "ManagementCert: the PKCS#12 does not open with an empty password (password-protected or damaged); "
             "files from the portal and Az PowerShell use none",
         )
-    if bundle.cert is None:
-        raise _fail(path, "ManagementCert: the PKCS#12 holds no certificate")
-    cert = bundle.cert.certificate
+    # With no private key, OpenSSL cannot tell which certificate is "the" one and lists them all as
+    # additional certificates.
+    holder = bundle.cert or (bundle.additional_certs[0] if len(bundle.additional_certs) == 1 else None)
+    if holder is None:
+        raise _fail(path, "ManagementCert: the PKCS#12 holds no certificate (or several and no key)")
+    cert = holder.certificate
     public_key = cert.public_key()
     key = bundle.key
-    friendly_raw = bundle.cert.friendly_name
+    friendly_raw = holder.friendly_name
     friendly = _printable(friendly_raw.decode("utf-8", "replace")) if friendly_raw else None
     has_key = key is not None
     matches = False
@@ -329,7 +332,7 @@ def _certificate(path: Path, encoded: str) -> CertificateInfo:
         enc = serialization.Encoding.DER
         matches = key.public_key().public_bytes(enc, spki) == public_key.public_bytes(enc, spki)
     # Drop every reference to the private key now (Python cannot wipe memory, but nothing keeps it).
-    del key, bundle
+    del key, bundle, holder
 
     key_size: int | None
     if isinstance(public_key, rsa.RSAPublicKey):

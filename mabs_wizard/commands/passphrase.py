@@ -84,8 +84,7 @@ def _read_candidate() -> str:
 
 @passphrase.command("verify")
 @click.argument("manifest", type=click.Path(path_type=Path))
-@click.pass_context
-def verify(ctx: click.Context, manifest: Path) -> None:
+def verify(manifest: Path) -> None:
     """Check a typed passphrase against the verifier in MANIFEST (exit 0 match, 1 no match)."""
     from mabs_wizard.passphrase import PassphraseVerifier, verify_passphrase
 
@@ -95,5 +94,7 @@ def verify(ctx: click.Context, manifest: Path) -> None:
     if verify_passphrase(verifier, candidate):
         click.echo("passphrase matches the manifest")
         return
-    click.echo("passphrase does NOT match the manifest", err=True)
-    ctx.exit(1)
+    from mabs_wizard.errors import WizardError
+
+    # An exception, not ctx.exit(1): main() maps WizardError to exit 1 with this one line.
+    raise WizardError(f"the passphrase does not match the verifier in {manifest}")

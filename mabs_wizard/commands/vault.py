@@ -25,8 +25,7 @@ def vault() -> None:
     "--max-age-hours", default=240.0, show_default=True, type=click.FloatRange(min=1),
     help="Oldest file accepted (current MARS: 10 days; older agents: 48 hours).",
 )
-@click.pass_context
-def inspect(ctx: click.Context, file: Path, as_json: bool, target_path: str | None, max_age_hours: float) -> None:
+def inspect(file: Path, as_json: bool, target_path: str | None, max_age_hours: float) -> None:
     """Show what FILE holds and whether MABS/MARS will accept it."""
     import json
     from datetime import UTC, datetime
@@ -77,4 +76,8 @@ def inspect(ctx: click.Context, file: Path, as_json: bool, target_path: str | No
         for finding in findings:
             click.echo(finding.line())
     if status == "invalid":
-        ctx.exit(2)
+        from mabs_wizard.errors import InputError
+
+        # An exception, not ctx.exit(2): main() maps it to exit 2 and prints the reasons on stderr.
+        lines = [f"{file}: {f.message}" for f in findings if f.level == "error"]
+        raise InputError(lines[0], lines)

@@ -1,0 +1,379 @@
+"""Encryption passphrase: rules, generator, verifier, the passphrase file, the save location, the CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import secrets
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from mabs_wizard.errors import InputError
+from mabs_wizard.passphrase import (
+    GENERATED_ALPHABET,
+    GENERATED_BITS,
+    MIN_LENGTH,
+    PassphraseVerifier,
+    _inside,
+    check_passphrase,
+    check_save_location,
+    estimate_strength,
+    generate_passphrase,
+    make_verifier,
+    read_passphrase_file,
+    verify_passphrase,
+    write_passphrase_file,
+)
+
+NOW = datetime(2026, 1, 31, 10, 15, tzinfo=UTC)
+GOOD = "Correct-Horse-7-Battery"
+
+
+def levels(findings):
+    return {f.code: f.level for f in findings}
+
+
+def assert_no_leak(findings, value: str) -> None:
+    for f in findings:
+        text = f.message + f.remedy + f.model_dump_json()
+        for i in range(len(value) - 3):
+            assert value[i : i + 4] not in text, (value, text)
+
+
+# ------------------------------------------------------------------------------------------ rules
+
+
+def test_rules_accept_a_good_passphrase() -> None:
+    findings = check_passphrase(GOOD, GOOD)
+    assert [f.level for f in findings] == ["pass"]
+    assert findings[0].field == "encryption.passphrase"
+
+
+@pytest.mark.parametrize(
+    ("value", "confirm", "code"),
+    [
+        ("Xq9vKJw7Hpz#3Ln", None, "passphrase.too-short"),
+        ("Zürich-Xq9vK-Jw7Hp", None, "passphrase.charset"),  # non-ASCII
+        ("Xq9\tvKJw7Hpz#3Lnf", None, "passphrase.charset"),  # control character
+        ("Xq9vK\x7fJw7Hpz#3Lnf", None, "passphrase.charset"),  # DEL (127)
+        ("Xq9vK-\U0001f512-Jw7Hpz", None, "passphrase.charset"),
+        (GOOD, GOOD + "!", "passphrase.confirm-mismatch"),
+        (GOOD, GOOD[:-1], "passphrase.confirm-mismatch"),
+    ],
+)
+def test_rules_refuse(value: str, confirm: str | None, code: str) -> None:
+    findings = check_passphrase(value, confirm)
+    assert levels(findings).get(code) == "error"
+    assert not any(f.level == "pass" for f in findings)
+    assert_no_leak(findings, value)
+    if confirm:
+        assert_no_leak(findings, confirm)
+
+
+def test_exactly_16_printable_characters_is_enough() -> None:
+    value = "".join(chr(c) for c in range(33, 33 + 16))
+    assert "error" not in levels(check_passphrase(value, value)).values()
+    assert "error" not in levels(check_passphrase(" ~" * 8, None)).values()  # 32 and 126 are allowed
+
+
+def test_edge_spaces_are_a_warning_only() -> None:
+    findings = check_passphrase(" " + GOOD + " ", None)
+    assert levels(findings)["passphrase.edge-space"] == "warning"
+    assert "error" not in levels(findings).values()
+
+
+def test_custom_field_name() -> None:
+    assert {f.field for f in check_passphrase("short", None, field="x.y")} == {"x.y"}
+
+
+# ------------------------------------------------------------------------------------------ strength
+
+
+@pytest.mark.parametrize("value", ["aaaaaaaaaaaaaaaa", "abcdefghijklmnop", "qwertyuiopasdfgh", "abcabcabcabcabcabc", "1234567890123456"])
+def test_patterned_values_are_weak(value: str) -> None:
+    assert estimate_strength(value).label == "weak"
+    assert levels(check_passphrase(value, None)).get("passphrase.weak") == "warning"
+
+
+def test_strength_grows_with_length_and_variety() -> None:
+    short = estimate_strength("kdjfhgpqowieurty")
+    mixed = estimate_strength("k7#Jf!hG2p$Qo9W@")
+    assert mixed.bits > short.bits
+    assert estimate_strength(generate_passphrase()).label in ("strong", "very strong")
+    assert estimate_strength("").bits == 0
+
+
+# ------------------------------------------------------------------------------------------ generator
+
+
+def test_ten_thousand_generated_passphrases_pass_and_are_distinct() -> None:
+    values = [generate_passphrase() for _ in range(10_000)]
+    assert len(set(values)) == len(values)
+    for value in values:
+        assert len(value) >= MIN_LENGTH
+        assert set(value) <= set(GENERATED_ALPHABET)
+        assert not [f for f in check_passphrase(value, value) if f.level == "error"]
+
+
+def test_generator_entropy_and_alphabet() -> None:
+    assert GENERATED_BITS >= 128
+    assert math.isclose(GENERATED_BITS, len(generate_passphrase()) * math.log2(len(GENERATED_ALPHABET)))
+    # Letters that move between QWERTY/QWERTZ/AZERTY/Turkish-Q or look like digits are absent.
+    assert not set("aqwzymilo") & set(GENERATED_ALPHABET)
+    assert GENERATED_ALPHABET.isalpha() and GENERATED_ALPHABET.islower() and GENERATED_ALPHABET.isascii()
+    assert len(set(GENERATED_ALPHABET)) == len(GENERATED_ALPHABET)
+    # Every letter actually occurs: the draw is uniform over the whole alphabet.
+    assert set("".join(generate_passphrase() for _ in range(200))) == set(GENERATED_ALPHABET)
+
+
+def test_generator_uses_the_given_rng() -> None:
+    rng = secrets.SystemRandom()
+    assert len(generate_passphrase(rng)) == len(generate_passphrase())
+
+
+# ------------------------------------------------------------------------------------------ verifier
+
+
+def test_verifier_accepts_the_passphrase_and_refuses_one_character_changes() -> None:
+    value = generate_passphrase()
+    verifier = make_verifier(value)
+    assert verify_passphrase(verifier, value)
+    swap = {c: GENERATED_ALPHABET[(GENERATED_ALPHABET.index(c) + 1) % len(GENERATED_ALPHABET)] for c in GENERATED_ALPHABET}
+    variants = [
+        swap[value[0]] + value[1:],
+        value[:15] + swap[value[15]] + value[16:],
+        value[:-1] + swap[value[-1]],
+        value + "b",
+        value[:-1],
+        value.upper()[:1] + value[1:],
+        " " + value,
+    ]
+    for variant in variants:
+        assert variant != value
+        assert not verify_passphrase(verifier, variant)
+
+
+def test_verifier_is_salted_and_holds_no_passphrase() -> None:
+    a, b = make_verifier(GOOD), make_verifier(GOOD)
+    assert a.salt != b.salt and a.hash != b.hash
+    dumped = a.model_dump_json()
+    assert GOOD not in dumped and GOOD.encode().hex() not in dumped
+    assert a.algorithm == "scrypt" and a.n >= 2**14 and a.r == 8 and a.p == 1
+    again = PassphraseVerifier.model_validate_json(dumped)
+    assert verify_passphrase(again, GOOD)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"n": 2**30},  # hours of work: refused before any is done
+        {"n": 3000},  # not a power of two
+        {"r": 1000},
+        {"p": 0},
+        {"salt": "***"},
+        {"hash": "aGk="},  # too short
+        {"algorithm": "md5"},
+        {"extra": 1},
+    ],
+)
+def test_hostile_verifier_parameters_are_refused(change: dict) -> None:
+    base = make_verifier(GOOD).model_dump()
+    with pytest.raises(ValidationError):
+        PassphraseVerifier.model_validate(base | change)
+
+
+# ------------------------------------------------------------------------------------------ passphrase file
+
+
+def test_passphrase_file_is_private_documented_and_round_trips(tmp_path: Path) -> None:
+    value = generate_passphrase()
+    path = write_passphrase_file(tmp_path, value, vault_name="contoso-mabs-vault", machine="MABS01", now=NOW)
+    assert path.name == "MABS-passphrase_contoso-mabs-vault_MABS01_2026-01-31.txt"
+    assert path.stat().st_mode & 0o777 == 0o600
+    text = path.read_bytes().decode("ascii")
+    assert text.startswith("MABS / MARS backup encryption passphrase\r\n")
+    assert "Vault:    contoso-mabs-vault" in text and "Machine:  MABS01" in text and "Created:  2026-01-31T10:15:00Z" in text
+    assert "Microsoft does not keep this passphrase" in text
+    assert text.count(value) == 1
+    assert read_passphrase_file(path) == value
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temp file left behind
+
+
+def test_passphrase_with_spaces_round_trips(tmp_path: Path) -> None:
+    value = "  a passphrase with spaces  "
+    path = write_passphrase_file(tmp_path, value, vault_name="v", machine="m", now=NOW)
+    assert read_passphrase_file(path) == value
+
+
+def test_an_existing_passphrase_file_is_never_overwritten(tmp_path: Path) -> None:
+    first = write_passphrase_file(tmp_path, "first-passphrase-0001", vault_name="v1", machine="SRV", now=NOW)
+    second = write_passphrase_file(tmp_path, "second-passphrase-002", vault_name="v1", machine="SRV", now=NOW)
+    assert first != second and second.name.endswith("_2.txt")
+    assert read_passphrase_file(first) == "first-passphrase-0001"
+    assert read_passphrase_file(second) == "second-passphrase-002"
+
+
+def test_odd_names_are_made_safe_for_the_file_name(tmp_path: Path) -> None:
+    path = write_passphrase_file(tmp_path, GOOD, vault_name="../../etc/x", machine="A B\\C", now=NOW)
+    assert path.parent == tmp_path
+    assert re.fullmatch(r"MABS-passphrase_[A-Za-z0-9._-]+_[A-Za-z0-9._-]+_2026-01-31\.txt", path.name)
+
+
+def test_missing_folder_is_input_error_and_nothing_is_written(tmp_path: Path) -> None:
+    missing = tmp_path / "not-there"
+    with pytest.raises(InputError) as info:
+        write_passphrase_file(missing, GOOD, vault_name="v", machine="m", now=NOW)
+    assert str(missing) in str(info.value) and "does not exist" in str(info.value)
+    assert GOOD not in str(info.value)
+    assert not missing.exists()
+
+
+def test_invalid_passphrase_is_not_written(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as info:
+        write_passphrase_file(tmp_path, "short", vault_name="v", machine="m", now=NOW)
+    assert "short" not in str(info.value).replace(str(tmp_path), "")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_is_not_a_save_folder(tmp_path: Path) -> None:
+    plain = tmp_path / "file.txt"
+    plain.write_text("x")
+    with pytest.raises(InputError):
+        write_passphrase_file(plain, GOOD, vault_name="v", machine="m", now=NOW)
+
+
+# ------------------------------------------------------------------------------------------ save location
+
+
+def test_save_location_rules(tmp_path: Path) -> None:
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    ok = check_save_location(usb, same_machine_as_target=False, extraction_dir=None, install_dirs=[])
+    assert levels(ok) == {"passphrase.location-ok": "pass"}
+    assert ok[0].field == "encryption.save_location"
+
+    missing = check_save_location(tmp_path / "nope", same_machine_as_target=False, extraction_dir=None, install_dirs=[])
+    assert levels(missing) == {"passphrase.location-missing": "error"}
+
+    afile = tmp_path / "f"
+    afile.write_text("")
+    assert levels(check_save_location(afile, same_machine_as_target=False, extraction_dir=None, install_dirs=[])) == {
+        "passphrase.location-not-dir": "error"
+    }
+
+    same = check_save_location(usb, same_machine_as_target=True, extraction_dir=None, install_dirs=[])
+    assert levels(same) == {"passphrase.location-same-machine": "warning"}
+
+    extraction = tmp_path / "media"
+    inner = extraction / "keys"
+    inner.mkdir(parents=True)
+    assert levels(check_save_location(inner, same_machine_as_target=False, extraction_dir=extraction, install_dirs=[])) == {
+        "passphrase.location-in-extraction": "warning"
+    }
+    # A symlink into the extraction folder is still inside it.
+    link = tmp_path / "innocent"
+    link.symlink_to(inner)
+    assert "passphrase.location-in-extraction" in levels(
+        check_save_location(link, same_machine_as_target=False, extraction_dir=extraction, install_dirs=[])
+    )
+    assert levels(check_save_location(inner, same_machine_as_target=False, extraction_dir=None, install_dirs=[str(extraction)])) == {
+        "passphrase.location-in-install": "warning"
+    }
+
+
+def test_inside_understands_windows_paths() -> None:
+    assert _inside(r"C:\Program Files\Microsoft Azure Backup Server\keys", r"c:\program files\Microsoft Azure Backup Server")
+    assert not _inside(r"C:\Program Files (x86)\x", r"C:\Program Files")
+    assert not _inside(r"D:\Program Files\x", r"C:\Program Files")
+    assert not _inside("/home/op/keys", r"C:\Program Files")
+
+
+# ------------------------------------------------------------------------------------------ CLI
+
+
+def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mabs_wizard", *args], input=stdin, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_cli_generate_prints_one_valid_passphrase() -> None:
+    first, second = run_cli("passphrase", "generate"), run_cli("passphrase", "generate")
+    assert first.returncode == 0 and second.returncode == 0
+    value = first.stdout.strip()
+    assert first.stdout == value + "\n"
+    assert not [f for f in check_passphrase(value, None) if f.level == "error"]
+    assert value != second.stdout.strip()
+
+
+@pytest.fixture
+def manifest(tmp_path: Path) -> Path:
+    path = tmp_path / "install-manifest.json"
+    document = {
+        "schema_version": 1,
+        "encryption": {"passphrase": {"store": "keyring", "service": "mabs-wizard", "username": "MABS01/encryption.passphrase",
+                                      "verifier": make_verifier(GOOD).model_dump(mode="json")}},
+    }
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_cli_verify_from_stdin(manifest: Path) -> None:
+    ok = run_cli("passphrase", "verify", str(manifest), stdin=GOOD + "\n")
+    assert ok.returncode == 0, ok.stderr
+    assert "matches" in ok.stdout
+    bad = run_cli("passphrase", "verify", str(manifest), stdin=GOOD[:-1] + "X\n")
+    assert bad.returncode == 1
+    assert "does not match" in bad.stderr
+    for result in (ok, bad):
+        assert GOOD not in result.stdout + result.stderr
+        assert GOOD[:-1] not in result.stdout + result.stderr
+
+
+def test_cli_verify_from_a_terminal_does_not_echo(manifest: Path) -> None:
+    import pexpect
+
+    child = pexpect.spawn(sys.executable, ["-m", "mabs_wizard", "passphrase", "verify", str(manifest)], timeout=30,
+                          env={**os.environ, "TERM": "dumb"})
+    child.expect("Passphrase: ")
+    child.sendline(GOOD)
+    child.expect(pexpect.EOF)
+    child.close()
+    output = child.before.decode()
+    assert child.exitstatus == 0, output
+    assert "matches" in output
+    assert GOOD not in output  # getpass: no echo
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b"\xff\xfe", "not UTF-8"),
+        (b'{"encryption": {}}', "encryption.passphrase.verifier: missing"),
+        (b"[]", "encryption.passphrase.verifier: missing"),
+        (json.dumps({"encryption": {"passphrase": {"verifier": {"algorithm": "scrypt", "n": 2**30, "r": 8, "p": 1,
+                                                                   "salt": "AAAAAAAAAAAAAAAAAAAAAA==", "hash": "A" * 44}}}}).encode(),
+         "encryption.passphrase.verifier.n"),
+    ],
+)
+def test_cli_verify_invalid_manifest_exits_2(tmp_path: Path, content: bytes, fragment: str) -> None:
+    path = tmp_path / "m.json"
+    path.write_bytes(content)
+    result = run_cli("passphrase", "verify", str(path), stdin=GOOD + "\n")
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(path) in lines[0] and fragment in lines[0], lines
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_verify_missing_manifest_exits_2(tmp_path: Path) -> None:
+    result = run_cli("passphrase", "verify", str(tmp_path / "none.json"), stdin="x\n")
+    assert result.returncode == 2 and "file not found" in result.stderr

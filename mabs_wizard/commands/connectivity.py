@@ -1,0 +1,107 @@
+"""`mabs-wizard check-connectivity`: probe the Azure Backup endpoints, directly or through a proxy.
+
+Exit 0 connected, 3 not connected, 2 invalid input. The proxy password comes from
+MABS_WIZARD_PROXY_PASSWORD or a no-echo prompt on a terminal, never from an argument.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+PASSWORD_ENV = "MABS_WIZARD_PROXY_PASSWORD"
+
+
+def _proxy_password(user: str) -> str:
+    from mabs_wizard.errors import InputError
+
+    value = os.environ.get(PASSWORD_ENV)
+    if value is not None:
+        return value
+    if sys.stdin.isatty():
+        return click.prompt(f"Password of proxy user {user}", hide_input=True, err=True, default="", show_default=False)
+    raise InputError(f"--proxy-user {user}: no password; set {PASSWORD_ENV} (or run in a terminal to be asked)")
+
+
+def _table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> list[str]:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    fmt = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+    return [fmt(header), fmt(tuple("-" * w for w in widths)), *(fmt(r) for r in rows)]
+
+
+@click.command("check-connectivity")
+@click.option("--proxy", "proxy_url", metavar="URL", help="HTTP proxy as http://HOST:PORT (no credentials in it).")
+@click.option("--proxy-user", metavar="NAME", help=f"Proxy user for Basic authentication; password from ${PASSWORD_ENV} or a prompt.")
+@click.option("--endpoint", "endpoints", metavar="URL", multiple=True, help="HTTPS endpoint to probe (repeatable); default: the Azure Backup list.")
+@click.option("--ca-file", type=click.Path(path_type=Path, dir_okay=True), metavar="PEM", help="Trust only these CA certificates (TLS-inspecting proxy).")
+@click.option("--timeout", "timeout_s", type=float, default=5.0, show_default=True, metavar="S", help="Per-endpoint bound in seconds (at most 10).")
+@click.option(
+    "--subscription-state",
+    type=click.Choice(["active", "expired", "deprovisioned"]),
+    default="active",
+    show_default=True,
+    help="The Azure subscription's state, for the table of what backup and restore can do.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def check_connectivity(
+    proxy_url: str | None,
+    proxy_user: str | None,
+    endpoints: tuple[str, ...],
+    ca_file: Path | None,
+    timeout_s: float,
+    subscription_state: str,
+    as_json: bool,
+) -> None:
+    """Probe the Azure Backup endpoints over HTTPS, as the MARS agent installer's connectivity check.
+
+    Exit status: 0 connected (every endpoint reachable), 3 not connected, 2 invalid input.
+    """
+    import json
+
+    from mabs_wizard import connectivity as conn
+    from mabs_wizard.errors import EXIT_NOT_CONNECTED, InputError
+
+    if not 0 < timeout_s <= conn.DEADLINE_S:
+        raise InputError(f"--timeout {timeout_s:g}: must be more than 0 and at most {conn.DEADLINE_S:g} seconds")
+    proxy = None
+    if proxy_url is not None:
+        try:
+            host, port = conn.parse_proxy_url(proxy_url)
+        except ValueError as exc:
+            raise InputError(f"--proxy: {exc}") from None
+        password = _proxy_password(proxy_user) if proxy_user else None
+        try:
+            proxy = conn.ProxyConfig(host=host, port=port, username=proxy_user, password=password)
+        except ValueError as exc:
+            raise InputError(f"--proxy-user: {exc}") from None
+    elif proxy_user:
+        raise InputError("--proxy-user needs --proxy")
+
+    report = conn.check_connectivity(list(endpoints) or list(conn.DEFAULT_ENDPOINTS), proxy=proxy, ca_file=ca_file, timeout_s=timeout_s)
+    full = conn.with_capabilities(report, subscription_state)  # type: ignore[arg-type]
+    if as_json:
+        click.echo(json.dumps(full, indent=2))
+    else:
+        rows = [
+            (e.url, e.outcome, str(e.http_status) if e.http_status is not None else "-", f"{e.elapsed_ms} ms", e.detail)
+            for e in report.endpoints
+        ]
+        for line in _table(rows, ("Endpoint", "Outcome", "HTTP", "Time", "Detail")):
+            click.echo(line)
+        click.echo("")
+        click.echo(f"{report.summary()} ({report.duration_ms} ms)")
+        click.echo("")
+        click.echo(f"What backup and restore can do (seed's table, subscription {subscription_state}):")
+        row = conn.state_table(report.state, subscription_state)  # type: ignore[arg-type]
+        for line in _table([row.cells()], conn.COLUMNS):
+            click.echo(f"  {line}")
+        note = conn.note_for(report.state)
+        if note:
+            click.echo(f"  {note}")
+    if report.state != "connected":
+        # SystemExit, not ctx.exit(): with standalone_mode=False click *returns* an Exit's code
+        # from cli.main() instead of raising it, and the entry point would turn 3 into 0.
+        sys.exit(EXIT_NOT_CONNECTED)

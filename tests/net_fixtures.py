@@ -50,7 +50,7 @@ class CertPair:
 
 
 @dataclass(frozen=True)
-class TestPKI:
+class LoopbackPKI:
     ca_file: Path  # what the client trusts (--ca-file)
     good: CertPair  # localhost + 127.0.0.1, signed by the CA
     wrong_host: CertPair  # signed by the CA, but for wrong-host.example only
@@ -113,13 +113,13 @@ def _leaf(folder: Path, stem: str, names: list[str], ca_key: ec.EllipticCurvePri
     return pair
 
 
-def make_pki(folder: Path) -> TestPKI:
+def make_pki(folder: Path) -> LoopbackPKI:
     folder.mkdir(parents=True, exist_ok=True)
     ca_key, ca_cert = _ca("mabs-wizard test CA")
     rogue_key, rogue_cert = _ca("rogue CA")
     ca_file = folder / "test-ca.pem"
     ca_file.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    return TestPKI(
+    return LoopbackPKI(
         ca_file=ca_file,
         good=_leaf(folder, "good", ["localhost", LOOPBACK], ca_key, ca_cert),
         wrong_host=_leaf(folder, "wrong-host", ["wrong-host.example"], ca_key, ca_cert),
@@ -350,12 +350,12 @@ def tinyproxy(folder: Path, *, user: str = PROXY_USER, password: str = PROXY_PAS
 
 
 @pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> TestPKI:
+def pki(tmp_path_factory: pytest.TempPathFactory) -> LoopbackPKI:
     return make_pki(tmp_path_factory.mktemp("pki"))
 
 
 @pytest.fixture(scope="module")
-def https_ok(pki: TestPKI) -> Iterator[HttpsServer]:
+def https_ok(pki: LoopbackPKI) -> Iterator[HttpsServer]:
     with https_server(pki.good) as server:
         yield server
 

@@ -205,6 +205,9 @@ def _tunnel(run: ProbeRun, sock: socket.socket, proxy: ProxyConfig, until: float
         raise _Failed("proxy-auth-failed", f"proxy {proxy.authority} requires authentication ({said}); give a proxy user and password", code)
     if code == 504:
         raise _Failed("timeout", f"proxy {proxy.authority} timed out reaching {ep.authority} ({said})", code)
+    if code >= 500:
+        # tinyproxy: "500 Unable to connect" for a refusing or unresolvable endpoint alike.
+        raise _Failed("http-error", f"proxy {proxy.authority} could not reach {ep.authority} ({said})", code)
     raise _Failed("http-error", f"proxy {proxy.authority} refused CONNECT to {ep.authority} ({said})", code)
 
 

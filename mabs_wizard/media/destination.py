@@ -45,7 +45,7 @@ def destination_findings(media: MediaSet, needed_bytes: int, destination: Path, 
                               "choose a destination you can write to"))
     free = free_space(destination) if free_bytes is None else free_bytes
     need = needed_bytes + SLACK
-    why = f"the payload takes {format_bytes(needed_bytes)}"
+    why = f"the payload takes {format_bytes(needed_bytes)} plus {format_bytes(SLACK)} headroom"
     if media.kind == "inno" and need < MABS_MINIMUM_FREE:
         need = MABS_MINIMUM_FREE
         why = "MABS needs at least 4 GB free to extract its setup files"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from mabs_wizard.errors import InputError
 from mabs_wizard.media.integrity import SHA256SUMS
+from mabs_wizard.media.problems import refuse
 from mabs_wizard.media.models import MediaKind, MediaPart, MediaSet
 from mabs_wizard.media.spanned import SpannedReader
 from mabs_wizard.media.zipformat import LOCAL_SIG, find_eocd
@@ -49,7 +50,7 @@ def discover(source: Path) -> MediaSet:
     sizes = [_size(p) for p in parts]
     empty = [f"{p.name}: is empty (0 bytes); download it again" for p, s in zip(parts, sizes) if s == 0]
     if empty:
-        raise InputError(f"{folder}: empty parts", empty)
+        raise refuse(empty)
     kind = _detect_kind(parts)
     checksums = SHA256SUMS if (folder / SHA256SUMS).is_file() else None
     return MediaSet(
@@ -154,7 +155,7 @@ def _find_parts(folder: Path, installer: Path) -> list[Path]:
                 have = ", ".join(f"-{n}" for n in sorted(numbered))
                 problems.append(f"{stem}-{number}.bin: is missing (found parts {have}; the set needs 1 to {highest})")
     if problems:
-        raise InputError(f"{folder}: the installer set is incomplete or mixed up", problems)
+        raise refuse(problems)
     return [numbered[n][0] for n in sorted(numbered)]
 
 

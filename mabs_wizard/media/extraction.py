@@ -18,6 +18,7 @@ from mabs_wizard.media.destination import destination_findings
 from mabs_wizard.media.discovery import discover
 from mabs_wizard.media.innobackend import extract_inno, plan_inno, verify_inno
 from mabs_wizard.media.integrity import expected_digests, hash_parts
+from mabs_wizard.media.problems import refuse
 from mabs_wizard.media.models import ExtractionResult, MediaSet, PartRecord
 from mabs_wizard.media.progress import ProgressMeter
 from mabs_wizard.media.spanned import SpannedReader
@@ -47,8 +48,7 @@ def check_destination(source_or_set: Path | MediaSet, destination: Path, *, free
 
 def _refuse_on_errors(findings: list[Finding]) -> None:
     if has_errors(findings):
-        errors = [f for f in findings if f.level == "error"]
-        raise InputError(errors[0].message, [f"{f.message} ({f.remedy})" if f.remedy else f.message for f in errors])
+        raise refuse([f"{f.message}; {f.remedy}" if f.remedy else f.message for f in findings if f.level == "error"])
 
 
 def extract(
@@ -78,9 +78,7 @@ def extract(
     else:
         result = _extract_inno(media, destination, emit=emit, cancel=cancel, step=step, expected=expected)
     parts, backend, count, nbytes, setup, more_warnings = result
-    if setup:
-        emit(Message(step, "info", f"found {setup}. {NOT_RUN}."))
-    else:
+    if not setup:
         emit(Message(step, "warning", "no Setup.exe in the extracted files: is this the MABS download?"))
     return ExtractionResult(
         source=media.folder,
@@ -153,7 +151,7 @@ def _extract_inno(media: MediaSet, destination: Path, *, emit: Emit, cancel: Can
     if verify_error is not None or hash_error is not None:
         errors = [e for e in (hash_error, verify_error) if isinstance(e, InputError)]
         problems = [line for e in errors for line in e.lines()]
-        raise InputError(str(errors[0]), list(dict.fromkeys(problems)))
+        raise refuse(list(dict.fromkeys(problems)))
     digests: list[str] = hashed["digests"]  # type: ignore[assignment]
     for warning in warnings:
         emit(Message(step, "warning", warning))

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from mabs_wizard.errors import InputError, WizardError
 from mabs_wizard.events import CancelToken
+from mabs_wizard.media.problems import refuse
 from mabs_wizard.media.models import MediaSet
 from mabs_wizard.media.progress import ProgressMeter
 from mabs_wizard.media.safety import path_problem, windows_key
@@ -106,7 +107,7 @@ def plan_inno(media: MediaSet) -> InnoPlan:
         transcript = _Transcript()
         for line in _lines(out + "\n" + err):
             _note(transcript, line)
-        raise InputError(f"{media.installer}: cannot be read as an Inno Setup installer", _problems(media, transcript, None) or [
+        raise refuse(_problems(media, transcript, None) or [
             f"{media.installer}: innoextract --list failed (exit {run.returncode}): {err.strip() or out.strip()}"])
     files: list[InnoFile] = []
     problems: list[str] = []
@@ -121,7 +122,7 @@ def plan_inno(media: MediaSet) -> InnoPlan:
             continue
         files.append(InnoFile(path, int(size), f"{kind} {digest}" if kind else None))
     if problems:
-        raise InputError(f"{media.installer}: unsafe file names; nothing was extracted", problems)
+        raise refuse(problems)
     app = [f for f in files if f.path.startswith(APP_PREFIX)]
     if not app:
         raise InputError(f"{media.installer}: the installer holds no files for its application folder")
@@ -309,7 +310,7 @@ def verify_inno(media: MediaSet, plan: InnoPlan, *, meter: ProgressMeter, cancel
                            lock_fd, "verifying: ")
     problems = _problems(media, transcript, plan)
     if problems:
-        raise InputError(f"{media.installer}: the installer set failed its integrity test; nothing was extracted", problems)
+        raise refuse(problems)
     return transcript.warnings
 
 
@@ -321,11 +322,11 @@ def extract_inno(media: MediaSet, plan: InnoPlan, raw: Path, *, meter: ProgressM
                            media, plan, meter, cancel, lock_fd, "")
     problems = _problems(media, transcript, plan)
     if problems:
-        raise InputError(f"{media.installer}: extraction failed; nothing was left at the destination", problems)
+        raise refuse(problems)
     app = raw / APP_PREFIX.rstrip("/")
     problems = _check_tree(media, plan, app)
     if problems:
-        raise InputError(f"{media.installer}: the extracted files do not match the installer's listing", problems)
+        raise refuse(problems)
     outside = len(plan.files) - sum(1 for f in plan.files if f.path.startswith(APP_PREFIX))
     warnings = list(transcript.warnings)
     if outside:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from mabs_wizard.errors import InputError
 from mabs_wizard.events import CancelToken
+from mabs_wizard.media.problems import refuse
 from mabs_wizard.media.models import MediaSet
 
 SHA256SUMS = "SHA256SUMS"
@@ -56,7 +57,7 @@ def parse_sha256sums(path: Path) -> dict[str, tuple[str, int]]:
             continue
         sums[name] = (digest.lower(), number)
     if problems:
-        raise InputError(f"{path}: invalid checksum list", problems)
+        raise refuse(problems)
     return sums
 
 
@@ -74,7 +75,7 @@ def expected_digests(media: MediaSet) -> tuple[dict[str, str] | None, list[str]]
         if name not in names and name.casefold().startswith(stem) and not (Path(media.folder) / name).exists()
     ]
     if problems:
-        raise InputError(f"{path}: lists parts that are missing", problems)
+        raise refuse(problems)
     warnings = [f"{p.name} is not listed in {media.checksums_file}; its checksum cannot be verified" for p in media.parts if p.name not in sums]
     return {name: digest for name, (digest, _line) in sums.items() if name in names}, warnings
 
@@ -122,6 +123,14 @@ class PartHasher:
         if self._failure is not None:
             raise self._failure
 
+    @property
+    def verifying(self) -> bool:
+        return bool(self._expected)
+
+    def drain(self) -> None:
+        """Wait until everything submitted so far is hashed (and checked)."""
+        self._queue.join()
+
     def finish(self) -> list[str]:
         self._queue.put(None)
         self._thread.join()
@@ -141,6 +150,7 @@ class PartHasher:
         while True:
             item = self._queue.get()
             if item is None:
+                self._queue.task_done()
                 return
             offset, view, release = item
             try:
@@ -151,6 +161,7 @@ class PartHasher:
             finally:
                 if release is not None:
                     release()
+                self._queue.task_done()
 
     def _consume(self, offset: int, view: memoryview) -> None:
         if offset != self._position:
@@ -214,6 +225,3 @@ def file_sha256(path: Path) -> str:
             digest.update(view[:n])
     return digest.hexdigest()
 
-
-def fsize(path: Path) -> int:
-    return os.stat(path).st_size

@@ -39,7 +39,7 @@ def destination_problem(destination: Path) -> str | None:
     try:
         with os.scandir(destination) as entries:
             if next(entries, None) is not None:
-                return f"{destination}: exists and is not empty; choose a new or empty folder (nothing was changed)"
+                return f"{destination}: exists and is not empty (nothing was changed)"
     except OSError as exc:
         return f"{destination}: cannot be read: {exc.strerror}"
     return None

@@ -21,6 +21,7 @@ from mabs_wizard.errors import InputError, WizardError
 from mabs_wizard.events import CancelToken
 from mabs_wizard.media.flusher import Flusher
 from mabs_wizard.media.integrity import BufferPool, PartHasher
+from mabs_wizard.media.problems import refuse
 from mabs_wizard.media.models import MediaSet
 from mabs_wizard.media.progress import ProgressMeter
 from mabs_wizard.media.safety import SafeMember, check_members
@@ -59,7 +60,7 @@ def plan_zip(media: MediaSet, reader: SpannedReader) -> ZipPlan:
     members, problems = check_members(directory.entries, media.installer)
     problems += _layout_problems(reader, directory, members)
     if problems:
-        raise InputError(f"{media.installer}: unsafe or damaged members; nothing was extracted", problems)
+        raise refuse(problems)
     files = [m for m in members if not m.is_dir]
     payload = sum(m.entry.file_size for m in files)
     blocks = sum(-(-m.entry.file_size // 4096) * 4096 for m in files)
@@ -219,11 +220,7 @@ def _write_member(sweep: _Sweep, member: SafeMember, target: Path, meter: Progre
         else:
             crc, written = _copy(sweep, member, fd, meter, destination)
         if crc != entry.crc:
-            raise InputError(
-                f"{sweep.reader.part_name(sweep.position - 1)}: CRC mismatch in {entry.name!r} "
-                f"(data in {', '.join(sweep.reader.parts_between(sweep.position - entry.compress_size, sweep.position))}): "
-                "the part is corrupt; download it again"
-            )
+            raise _crc_error(sweep, entry.name, sweep.position - entry.compress_size)
         _set_mtime(fd, entry.dos_date, entry.dos_time)
         flusher.hand_over(fd)
         handed = True
@@ -231,6 +228,23 @@ def _write_member(sweep: _Sweep, member: SafeMember, target: Path, meter: Progre
     finally:
         if not handed:
             os.close(fd)
+
+
+def _crc_error(sweep: _Sweep, name: str, data_start: int) -> InputError:
+    """Name the corrupt part: exactly, when SHA256SUMS is there (hash on to the end of the part the
+    member ends in), else the parts the member's data spans."""
+    if sweep.hasher.verifying:
+        index = sweep.reader.part_index(sweep.position - 1)
+        sweep.skip_to(sweep.reader.part_bounds(index)[1])
+        sweep.hasher.drain()
+        sweep.hasher.check()  # raises the SHA256SUMS mismatch, which names the one part
+    parts = sweep.reader.parts_between(data_start, sweep.position)
+    if len(parts) == 1:
+        return InputError(f"{parts[0]}: CRC mismatch in {name!r}: the part is corrupt; download it again")
+    return InputError(
+        f"{', '.join(parts)}: CRC mismatch in {name!r}, whose data spans these {len(parts)} parts: one of "
+        "them is corrupt; download them again (a SHA256SUMS file beside the parts would name the one)"
+    )
 
 
 def _copy(sweep: _Sweep, member: SafeMember, fd: int, meter: ProgressMeter, destination: Path) -> tuple[int, int]:

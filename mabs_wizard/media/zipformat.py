@@ -177,11 +177,24 @@ def _rebase(reader: SpannedReader, entries: list[ZipEntry], delta: int, director
         entry = None
     until = entry.header_offset + LOCAL_HEADER.size if entry is not None else directory_start
     suspects = reader.parts_between(previous, min(until, reader.size))
+    short = _shorter_than_siblings(reader)
+    if delta < 0 and len(short) == 1:
+        suspects = short  # the .bin parts are cut to one size: the short one lost the bytes
     how = "shorter" if delta < 0 else "longer"
     raise InputError(
         f"{' or '.join(suspects)}: damaged or truncated: the set is {abs(delta)} bytes {how} than its ZIP "
         f"directory says (download {'that part' if len(suspects) == 1 else 'those parts'} again)"
     )
+
+
+def _shorter_than_siblings(reader: SpannedReader) -> list[str]:
+    """Middle .bin parts smaller than the others (parts are cut to one size; the last holds the rest)."""
+    middle = list(range(1, len(reader.names) - 1))
+    if len(middle) < 2:
+        return []
+    sizes = {i: reader.part_bounds(i)[1] - reader.part_bounds(i)[0] for i in middle}
+    biggest = max(sizes.values())
+    return [reader.names[i] for i in middle if sizes[i] < biggest - 1]
 
 
 def _local_header_at(reader: SpannedReader, offset: int) -> bool:

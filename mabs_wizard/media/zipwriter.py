@@ -172,29 +172,32 @@ def _local_extra(m: Member) -> bytes:
     return b""
 
 
-def _central_extra(m: Member) -> bytes:
+def _central_extra(m: Member, force: bool = False) -> bytes:
     values = []
-    if m.stated_size >= U32:
+    if m.stated_size >= U32 or force:
         values.append(m.stated_size)
-    if m.compress_size >= U32:
+    if m.compress_size >= U32 or force:
         values.append(m.compress_size)
-    if m.header_offset >= U32:
+    if m.header_offset >= U32 or force:
         values.append(m.header_offset)
     if not values:
         return b""
     return struct.pack(f"<2H{len(values)}Q", 1, 8 * len(values), *values)
 
 
-def plan(members: Sequence[Member], stub_size: int) -> int:
-    """Assign header offsets; return the total size of the stream (stub, members, directory, end)."""
+def plan(members: Sequence[Member], stub_size: int, zip64: bool = False) -> int:
+    """Assign header offsets; return the total size of the stream (stub, members, directory, end).
+
+    ``zip64`` forces ZIP64 records even when nothing needs them (tests of small archives).
+    """
     offset = stub_size
     for m in members:
         m.header_offset = offset
         offset += LOCAL_HEADER.size + len(m.raw_name) + len(_local_extra(m)) + m.compress_size
     directory_start = offset
     for m in members:
-        offset += CENTRAL_HEADER.size + len(m.raw_name) + len(_central_extra(m))
-    if _needs_zip64(members, directory_start, offset - directory_start):
+        offset += CENTRAL_HEADER.size + len(m.raw_name) + len(_central_extra(m, zip64))
+    if zip64 or _needs_zip64(members, directory_start, offset - directory_start):
         offset += EOCD64.size + EOCD64_LOCATOR.size
     return offset + EOCD.size
 
@@ -207,7 +210,7 @@ def _flags(m: Member) -> int:
     return FLAG_UTF8 if isinstance(m.name, str) and not m.name.isascii() else 0
 
 
-def write_zip(out: SpannedWriter, members: Sequence[Member], stub: bytes) -> None:
+def write_zip(out: SpannedWriter, members: Sequence[Member], stub: bytes, zip64: bool = False) -> None:
     """Write the planned stream: ``plan`` must have been called with ``len(stub)``."""
     out.write(stub)
     crcs: list[int] = []
@@ -238,19 +241,19 @@ def write_zip(out: SpannedWriter, members: Sequence[Member], stub: bytes) -> Non
         crcs.append(crc)
     directory_start = out.position
     for m, crc in zip(members, crcs):
-        extra = _central_extra(m)
+        extra = _central_extra(m, zip64)
         out.write(CENTRAL_HEADER.pack(
             CENTRAL_SIG, 20 if not extra else 45, m.create_system, 20 if not extra else 45, 0, _flags(m), m.method,
             DOS_TIME_2024, DOS_DATE_2024, crc,
-            U32 if m.compress_size >= U32 else m.compress_size,
-            U32 if m.stated_size >= U32 else m.stated_size,
+            U32 if m.compress_size >= U32 or zip64 else m.compress_size,
+            U32 if m.stated_size >= U32 or zip64 else m.stated_size,
             len(m.raw_name), len(extra), 0, 0, 0, m.external_attr,
-            U32 if m.header_offset >= U32 else m.header_offset,
+            U32 if m.header_offset >= U32 or zip64 else m.header_offset,
         ))
         out.write(m.raw_name + extra)
     directory_size = out.position - directory_start
     count = len(members)
-    if _needs_zip64(members, directory_start, directory_size):
+    if zip64 or _needs_zip64(members, directory_start, directory_size):
         record_at = out.position
         out.write(EOCD64.pack(EOCD64_SIG, EOCD64.size - 12, 45, 45, 0, 0, count, count, directory_size, directory_start))
         out.write(EOCD64_LOCATOR.pack(EOCD64_LOCATOR_SIG, 0, record_at, 1))
@@ -279,13 +282,14 @@ def write_spanned_zip(
     parts: int = 8,
     stub: bytes = b"",
     durable: bool = True,
+    zip64: bool = False,
 ) -> list[tuple[str, int, str]]:
     """Write the set into ``folder``; returns (name, size, sha256) for the .exe and each part."""
     folder.mkdir(parents=True, exist_ok=True)
-    total = plan(members, len(stub))
+    total = plan(members, len(stub), zip64)
     writer = SpannedWriter(part_paths(folder, installer, parts), even_sizes(total, parts))
     try:
-        write_zip(writer, members, stub)
+        write_zip(writer, members, stub, zip64)
         return writer.commit(durable=durable)
     except BaseException:
         writer.abort()

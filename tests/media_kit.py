@@ -1,0 +1,88 @@
+"""Helpers for the media tests: build spanned ZIP sets on the fly, copy the Inno fixtures, and check
+that nothing was left behind."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from mabs_wizard.media.zipwriter import Member, directory, sha256sums_text, write_spanned_zip
+
+INSTALLER = "MicrosoftAzureBackupServerInstaller.exe"
+STEM = INSTALLER[:-4]
+STUB = b"MZ" + b"\0" * 62 + b"test stub".ljust(960, b"\0")
+INNO_FIXTURES = Path(__file__).parent / "fixtures" / "inno"
+INNO_SETS = ("is5.5.9-span-none", "is6.0.2-span-lzma2", "is5.5.9-single-none")
+
+
+def part(folder: Path, n: int) -> Path:
+    return folder / (INSTALLER if n == 0 else f"{STEM}-{n}.bin")
+
+
+def random_members(rng: random.Random, total: int) -> list[Member]:
+    """A small MABS-like tree of random files summing to ``total`` bytes (top-level Setup.exe)."""
+    shares = [("Setup.exe", 0.1), ("MARSAgent/MARSAgentInstaller.exe", 0.3), ("SQLSVR/x64/sql.msi", 0.45),
+              ("SQLSVR/setup.dat", 0.15)]
+    sizes = [int(total * s) for _p, s in shares]
+    sizes[0] += total - sum(sizes)
+    members = [directory("MARSAgent/"), directory("SQLSVR/"), directory("SQLSVR/x64/")]
+    for (path, _s), size in zip(shares, sizes):
+        members.append(Member(path, size, rng.randbytes(size)))
+    members.append(Member("Docs/readme.txt", 12, b"hello reader"))
+    return members
+
+
+def build_set(folder: Path, members: Sequence[Member], *, parts: int = 8, sums: bool = True, zip64: bool = False,
+              stub: bytes = STUB) -> list[Path]:
+    """Write a spanned ZIP set (+ SHA256SUMS) and return its part paths, .exe first."""
+    records = write_spanned_zip(folder, members, parts=parts, stub=stub, durable=False, zip64=zip64)
+    if sums:
+        (folder / "SHA256SUMS").write_text(sha256sums_text(records))
+    return [folder / name for name, _size, _digest in records]
+
+
+def expected_tree(members: Sequence[Member]) -> dict[str, str]:
+    return {m.name: hashlib.sha256(m.content).hexdigest() for m in members  # type: ignore[arg-type]
+            if isinstance(m.name, str) and not m.name.endswith("/")}
+
+
+def tree_digests(root: Path) -> dict[str, str]:
+    found = {}
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            path = Path(folder) / name
+            found[path.relative_to(root).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+def copy_inno(name: str, into: Path) -> Path:
+    target = into / name
+    shutil.copytree(INNO_FIXTURES / name, target)
+    for path in target.iterdir():
+        path.chmod(0o644)
+    return target
+
+
+def payload_digests() -> dict[str, str]:
+    sums = {}
+    for line in (INNO_FIXTURES / "payload.sha256").read_text().splitlines():
+        digest, name = line.split(maxsplit=1)
+        sums[name.removeprefix("./")] = digest
+    return sums
+
+
+def leftovers(parent: Path, name: str) -> list[str]:
+    """Anything in ``parent`` belonging to an extraction into ``parent / name`` (the folder, staging)."""
+    return sorted(p.name for p in parent.iterdir() if p.name == name or p.name.startswith(f".{name}."))
+
+
+def flip_byte(path: Path, offset: int) -> None:
+    with open(path, "r+b") as fh:
+        fh.seek(offset)
+        byte = fh.read(1)
+        fh.seek(offset)
+        fh.write(bytes([byte[0] ^ 0xFF]))

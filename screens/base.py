@@ -1,0 +1,302 @@
+"""What every wizard screen shares: the rail, the title, a scrolling body, Back / Next / Cancel, keys.
+
+`FormScreen` adds the form mechanics: read the widgets into a dict, validate it with the section's
+model then the engine's rules (`WizardState.validate_form`), show each message under the field it
+names, and commit the section when Next succeeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Static
+
+from mabs_wizard.answers.models import Section
+from mabs_wizard.findings import Finding, has_errors
+from screens.navigation import BY_KEY, PHASE_TITLES, position
+from screens.state import WizardState
+from screens.widgets import Field, NavBar, StepRail
+
+if TYPE_CHECKING:
+    from screens.app import WizardApp
+
+
+def describe_secret_ref(ref: Any) -> str:
+    from mabs_wizard.answers.secretref import describe_ref
+
+    try:
+        return describe_ref(ref)
+    except AttributeError:
+        return "a reference"
+
+
+class WizardScreen(Screen[None]):
+    KEY: ClassVar[str] = ""
+    HELP: ClassVar[str] = ""
+    NEXT_LABEL: ClassVar[str] = "Next >"
+    BACK: ClassVar[bool] = True
+
+    BINDINGS = [
+        Binding("f1", "help", "Help"),
+        Binding("ctrl+s", "save_answers", "Save"),
+        Binding("ctrl+b", "back", "Back"),
+        Binding("ctrl+n", "next", "Next"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(name=self.KEY, id=f"screen-{self.KEY.replace('_', '-')}")
+        self.spec = BY_KEY[self.KEY]
+        self.busy = False  # a worker of this screen is running: navigation waits
+
+    @property
+    def wizard(self) -> WizardApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def state(self) -> WizardState:
+        return self.wizard.state
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield StepRail(PHASE_TITLES, id="rail")
+        yield Static(self.spec.title, id="screen-title", markup=False)
+        with VerticalScroll(id="body"):
+            yield from self.compose_body()
+        yield NavBar(next_label=self.NEXT_LABEL, back=self.BACK)
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        phase, index, count = position(self.KEY)
+        self.query_one(StepRail).set_position(phase, index, count)
+        if not self.wizard.cursor_blink:
+            for widget in self.query(Input):
+                widget.cursor_blink = False
+        self.prefill()
+        self.refresh_view()
+
+    def on_screen_resume(self) -> None:
+        # Earlier screens may have changed what this one shows (facts, the summary, the command).
+        if self.is_mounted:
+            self.refresh_view()
+
+    def prefill(self) -> None:
+        """Fill widgets from the state (answers file, or what was committed before)."""
+
+    def refresh_view(self) -> None:
+        """Recompute what is derived from other screens."""
+
+    def set_next(self, label: str | None = None, *, enabled: bool | None = None) -> None:
+        self.query_one(NavBar).set_next(label, enabled=enabled)
+
+    def set_back(self, enabled: bool) -> None:
+        self.query_one(NavBar).set_back(enabled)
+
+    # ------------------------------------------------------------------ navigation
+
+    async def leave_forward(self) -> bool:
+        """Called by Next: True lets the wizard move on (forms validate and commit here)."""
+        return True
+
+    async def action_next(self) -> None:
+        if self.busy or self.query_one("#nav-next", Button).disabled:
+            return
+        if await self.leave_forward():
+            self.wizard.go_next(self.KEY)
+
+    def action_back(self) -> None:
+        if self.busy or self.query_one("#nav-back", Button).disabled:
+            return
+        self.wizard.go_back(self.KEY)
+
+    def action_cancel(self) -> None:
+        self.wizard.request_cancel()
+
+    def action_help(self) -> None:
+        from screens.dialogs import HelpDialog
+
+        self.app.push_screen(HelpDialog(self.spec.title, self.HELP or "No help for this screen."))
+
+    def action_save_answers(self) -> None:
+        self.wizard.request_save(self.draft_sections())
+
+    def draft_sections(self) -> dict[str, Section]:
+        """Sections of this screen that validate as typed (saved by Ctrl+S even before Next)."""
+        return {}
+
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        actions = {"nav-next": self.action_next, "nav-back": self.action_back, "nav-cancel": self.action_cancel,
+                   "nav-help": self.action_help}
+        action = actions.get(event.button.id or "")
+        if action is None:
+            return
+        event.stop()
+        result = action()
+        if result is not None:
+            await result
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        # Enter is the default button, as in the Windows wizard: Next (which validates).
+        event.stop()
+        await self.action_next()
+
+
+class FormScreen(WizardScreen):
+    """A screen that edits one answers section."""
+
+    SECTION: ClassVar[str] = ""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._acknowledged: frozenset[str] = frozenset()
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="form-problems", markup=False)
+        yield from self.compose_form()
+
+    def compose_form(self) -> ComposeResult:
+        yield from ()
+
+    # ------------------------------------------------------------------ subclasses fill these in
+
+    def read_form(self) -> dict[str, Any]:
+        """Widget values as the section model's input (secrets as references, see `secret_ref`)."""
+        raise NotImplementedError
+
+    def fill_form(self, value: Section | Mapping[str, Any]) -> None:
+        """Set widgets from a model or a raw dict (an invalid prefilled section)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ mechanics
+
+    def prefill(self) -> None:
+        value = self.state.value(self.SECTION)
+        if value is not None:
+            self.fill_form(value)
+
+    def prefilled_ref(self, name: str) -> Any:
+        value = self.state.value(self.SECTION)
+        if isinstance(value, Section):
+            return getattr(value, name, None)
+        if isinstance(value, Mapping):
+            return value.get(name)
+        return None
+
+    def secret_ref(self, name: str, typed: str, *, required: bool, force_typed: bool = False) -> Any:
+        """The reference a secret field stands for, handing a typed value to `Secrets` (memory only).
+
+        Typed text wins (reference `prompt`); an empty field keeps the answers file's reference
+        (env/file/keyring/generate); an empty required field is handed over empty so the engine's
+        rule reports it as missing.
+        """
+        path = f"{self.SECTION}.{name}"
+        ref = self.prefilled_ref(name)
+        if typed or force_typed:
+            self.state.provide_secret(path, typed)
+            return "prompt"
+        if ref is not None and ref != "prompt":
+            self.state.forget_secret(path)
+            return ref
+        if required:
+            self.state.provide_secret(path, "")
+            return "prompt"
+        self.state.forget_secret(path)
+        return None
+
+    def show_ref_note(self, name: str) -> None:
+        """Under a secret field: where its value comes from when nothing is typed (never the value)."""
+        ref = self.prefilled_ref(name)
+        field = self.fields().get(f"{self.SECTION}.{name}")
+        if field is None:
+            return
+        if ref is None or ref == "prompt":
+            field.set_note("")
+        elif ref == "generate":
+            field.set_note("answers file: generate one; type to choose your own")
+        else:
+            field.set_note(f"answers file: {describe_secret_ref(ref)}; type to replace")
+
+    def typed_secrets_digest(self) -> str:
+        """A keyed digest of the typed secret fields (memory only), to tell whether they changed."""
+        import hashlib
+
+        typed = [w.value for w in self.query(Input) if w.password]
+        if not any(typed):
+            return ""
+        return hashlib.blake2b("\0".join(typed).encode(), key=self.state.digest_key).hexdigest()
+
+    def fields(self) -> dict[str, Field]:
+        return {f.path: f for f in self.query(Field)}
+
+    def field_for(self, path: str) -> Field | None:
+        fields = self.fields()
+        while path:
+            if path in fields:
+                return fields[path]
+            path = path.rpartition(".")[0]
+        return None
+
+    def validate_form(self) -> tuple[Section | None, list[Finding]]:
+        return self.state.validate_form(self.SECTION, self.read_form())
+
+    def show_findings(self, findings: Iterable[Finding]) -> None:
+        """Each error or warning under the field it names; the rest at the top of the form."""
+        fields = self.fields()
+        for field in fields.values():
+            field.set_error(None)
+        shown: dict[str, str] = {}
+        general: list[str] = []
+        for finding in sorted(findings, key=lambda f: f.level != "error"):
+            if finding.level == "pass":
+                continue
+            field = self.field_for(finding.field) if finding.field != self.SECTION else None
+            text = finding.message + (f" → {finding.remedy}" if finding.remedy else "")
+            if field is None:
+                general.append(("✗ " if finding.level == "error" else "! ") + text)
+            elif field.path not in shown:
+                shown[field.path] = finding.level
+                (field.set_error if finding.level == "error" else field.set_warning)(text)
+        problems = self.query_one("#form-problems", Static)
+        problems.update("\n".join(general))
+        problems.set_class(bool(general), "-shown")
+
+    def focus_first_error(self) -> None:
+        for field in self.fields().values():
+            if field.has_class("-has-error"):
+                field.control.focus()
+                field.scroll_visible()
+                return
+
+    async def leave_forward(self) -> bool:
+        model, findings = self.validate_form()
+        self.show_findings(findings)
+        if model is None or has_errors(findings):
+            self.focus_first_error()
+            return False
+        # Warnings do not block, but are seen first: Next shows them, Next again goes on.
+        warnings = frozenset(f.message for f in findings if f.level == "warning")
+        if warnings and not warnings <= self._acknowledged:
+            self._acknowledged |= warnings
+            self.notify("Warnings are shown under the fields; press Next again to continue.", severity="warning", timeout=4)
+            return False
+        self.state.commit(self.SECTION, model, secrets_digest=self.typed_secrets_digest())
+        return True
+
+    def draft_sections(self) -> dict[str, Section]:
+        from pydantic import ValidationError
+
+        from mabs_wizard.answers.models import SECTIONS
+
+        try:
+            return {self.SECTION: SECTIONS[self.SECTION].model_validate(self.read_form())}
+        except (ValidationError, NotImplementedError):
+            return {}

@@ -1,0 +1,215 @@
+"""Register Server: completion. Runs what is left (`flow.run` with the work already done), writes
+the manifest and a replayable answers file, then shows the status of every part, where things are,
+and export buttons for the files the target needs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, ProgressBar, RichLog, Static
+
+from mabs_wizard.errors import Cancelled, WizardError
+from mabs_wizard.events import CancelToken, Event, Message, Progress, StepDone, StepStarted
+from screens.base import WizardScreen
+
+EXPORTS = {
+    # button id: (format for mabs_wizard.export.render, file written next to the manifest)
+    "export-mabs-ini": ("mabs-ini", "MABSSetup.ini"),
+    "export-mars-cmd": ("mars-cmd", "Install-MARSAgent.cmd"),
+    "export-ps1": ("ps1", "Install-MABS.ps1"),
+}
+STATUS_MARK = {"done": "✓", "checked": "✓", "handed-over": "→", "skipped": "·", "failed": "✗"}
+
+
+class Completion(WizardScreen):
+    KEY = "completion"
+    NEXT_LABEL = "Finish"
+    BACK = False
+    HELP = """
+The last steps run here (whatever was not applied yet: vault check, the passphrase file and the
+secret store, and extraction or the connectivity check if they were skipped), then the wizard
+writes **install-manifest.json** (what was decided, checked and done; secrets only as references)
+and a replayable **answers.yaml** next to it (mode 0600).
+
+The table shows the status of every part. **Export** writes the files the Windows target needs
+next to the manifest: the MABS unattended-setup ini, the MARS agent command line, and a PowerShell
+script. They contain placeholders for secrets, never the secrets themselves. **Finish** closes
+the wizard.
+"""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.token: CancelToken | None = None
+        self.failed = False
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Finishing…", id="completion-title", markup=False)
+        yield ProgressBar(total=None, show_eta=False, id="completion-bar")
+        yield RichLog(id="completion-log", markup=False, wrap=True)
+        yield Static("", id="completion-parts")
+        yield Static("", id="completion-where", classes="status-line", markup=False)
+        with Horizontal(classes="button-row", id="export-row"):
+            yield Button("Export MABS ini", id="export-mabs-ini", compact=True, disabled=True)
+            yield Button("MARS cmd", id="export-mars-cmd", compact=True, disabled=True)
+            yield Button("PowerShell", id="export-ps1", compact=True, disabled=True)
+        yield Static("", id="export-status", markup=False)
+
+    def refresh_view(self) -> None:
+        if self.state.manifest is not None:
+            self.show_done()
+        elif not self.busy:
+            self.start()
+
+    def start(self) -> None:
+        self.busy = True
+        self.failed = False
+        self.set_next(enabled=False)
+        self.set_back(False)
+        self.query_one("#completion-log", RichLog).clear()
+        self.query_one("#completion-log", RichLog).display = True
+        self.query_one("#completion-bar", ProgressBar).display = True
+        self.token = CancelToken()
+        self.wizard.cancel_token = self.token
+        self.finish_run(self.token)
+
+    @work(thread=True, exclusive=True, group="completion")
+    def finish_run(self, token: CancelToken) -> None:
+        from mabs_wizard import flow
+        from mabs_wizard.manifest import MANIFEST_NAME
+
+        def emit(event: Event) -> None:
+            self.app.call_from_thread(self.on_engine_event, event)
+
+        try:
+            answers = self.state.answers()
+            self.wizard.ensure_store(token)
+            ctx = self.state.run_context(emit, token)
+            manifest = flow.run(answers, ctx, done=dict(self.state.outcomes))
+            self.state.store = ctx.store
+            path = self.state.output_dir / MANIFEST_NAME
+            saved = self.wizard.save_answers(self.wizard.default_answers_path(), answers_model=answers)
+        except Cancelled:
+            self.app.call_from_thread(self._failed, ["stopped by the operator"])
+            return
+        except WizardError as exc:
+            self.app.call_from_thread(self._failed, [str(exc), *getattr(exc, "problems", [])])
+            return
+        except OSError as exc:
+            self.app.call_from_thread(self._failed, [f"cannot write: {exc}"])
+            return
+        self.app.call_from_thread(self._finished, manifest, path, saved)
+
+    def on_engine_event(self, event: Event) -> None:
+        log = self.query_one("#completion-log", RichLog)
+        if isinstance(event, StepStarted):
+            log.write(f"▶ {event.title}")
+        elif isinstance(event, Progress):
+            self.query_one("#completion-bar", ProgressBar).update(total=max(event.total, 1), progress=event.done)
+        elif isinstance(event, Message):
+            mark = {"error": "✗", "warning": "!", "pass": "✓"}.get(event.level, "·")
+            log.write(f"  {mark} {event.text}")
+        elif isinstance(event, StepDone):
+            log.write(f"  {STATUS_MARK.get(event.status, '·')} {event.status}" + (f" ({event.summary})" if event.summary else ""))
+
+    def _failed(self, lines: list[str]) -> None:
+        self.busy = False
+        self.failed = True
+        self.wizard.cancel_token = None
+        log = self.query_one("#completion-log", RichLog)
+        for line in lines:
+            log.write(f"✗ {line}")
+        self.query_one("#completion-title", Static).update("✗ Not finished: go Back, fix what is reported, and come here again.")
+        self.set_back(True)
+
+    def _finished(self, manifest: Any, path: Path, saved: Path) -> None:
+        self.busy = False
+        self.wizard.cancel_token = None
+        self.state.manifest = manifest
+        self.state.manifest_path = path
+        self.state.saved_answers = saved
+        self.show_done()
+
+    def show_done(self) -> None:
+        manifest: Any = self.state.manifest
+        self.query_one("#completion-bar", ProgressBar).display = False
+        self.query_one("#completion-log", RichLog).display = False
+        ready = manifest.status == "ready-for-target"
+        self.query_one("#completion-title", Static).update(
+            "✓ All parts are ready for the target." if ready else "✗ Blocked: a part has errors (see the manifest).")
+        self.query_one("#completion-parts", Static).update(parts_table(manifest))
+        self.query_one("#completion-where", Static).update(where_text(self.state, manifest))
+        for button in self.query("#export-row Button"):
+            button.disabled = False
+        self.set_next(enabled=True)
+        self.set_back(False)
+
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id in EXPORTS:
+            event.stop()
+            self.export(event.button.id)
+            return
+        await super().on_button_pressed(event)
+
+    def export(self, button_id: str) -> None:
+        from mabs_wizard.export import render
+        from mabs_wizard.fsutil import atomic_write_text
+
+        fmt, name = EXPORTS[button_id]
+        manifest_path = self.state.manifest_path
+        status = self.query_one("#export-status", Static)
+        if manifest_path is None or self.state.manifest is None:
+            return
+        try:
+            text = render(self.state.manifest, fmt)
+            target = atomic_write_text(manifest_path.parent / name, text, mode=0o600)
+        except (WizardError, OSError, ValueError) as exc:
+            status.update(f"✗ {fmt}: {exc}")
+            return
+        status.update(f"✓ {fmt} written to {target}")
+
+    async def leave_forward(self) -> bool:
+        return self.state.manifest is not None
+
+    def action_cancel(self) -> None:
+        if self.busy and self.token is not None:
+            self.token.cancel()
+            return
+        super().action_cancel()
+
+
+def parts_table(manifest: Any) -> Table:
+    from mabs_wizard.flow import STEPS
+
+    table = Table(box=None, pad_edge=False, expand=True, show_edge=False)
+    table.add_column("Part", no_wrap=True, width=30)
+    table.add_column("Status", no_wrap=True, width=13)
+    table.add_column("Notes", overflow="ellipsis", no_wrap=True, ratio=1)
+    for key, step in STEPS.items():
+        record = getattr(manifest, key)
+        warnings = sum(1 for f in record.findings if f.level == "warning")
+        errors = sum(1 for f in record.findings if f.level == "error")
+        notes = ", ".join(x for x in (f"{errors} error(s)" if errors else "", f"{warnings} warning(s)" if warnings else "") if x)
+        table.add_row(step.title[:30], Text(f"{STATUS_MARK.get(record.status, '·')} {record.status}"), notes)
+    handover = manifest.handover
+    table.add_row("Windows setup on the target", Text(f"{STATUS_MARK.get(handover.status, '→')} {handover.status}"), handover.target)
+    return table
+
+
+def where_text(state: Any, manifest: Any) -> str:
+    lines = [f"Manifest: {state.manifest_path}"]
+    enc = manifest.encryption
+    passphrase_file = enc.result.get("passphrase_file")
+    record = enc.settings.passphrase
+    if passphrase_file:
+        lines.append(f"Passphrase file: {passphrase_file}")
+    if record is not None:
+        lines.append(f"Passphrase stored: {record.store} {record.service}/{record.username} ({record.backend})")
+    if state.saved_answers is not None:
+        lines.append(f"Answers saved: {state.saved_answers}")
+    return "\n".join(lines)

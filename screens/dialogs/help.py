@@ -1,0 +1,40 @@
+"""F1: help for the current screen (what it does, what each field means, the keys)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Markdown, Static
+
+KEYS = """
+**Keys:** Tab / Shift+Tab move between fields · Enter or Ctrl+N: Next · Ctrl+B: Back ·
+Esc: Cancel · Ctrl+S: save answers · F1: this help · Ctrl+Q: quit (asks first)
+"""
+
+
+class HelpDialog(ModalScreen[None]):
+    BINDINGS = [Binding("escape", "close", "Close"), Binding("f1", "close", "Close", show=False)]
+
+    def __init__(self, title: str, body: str) -> None:
+        super().__init__(classes="dialog-screen")
+        self._title = title
+        self._body = body
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="help-dialog"):
+            yield Static(f"Help: {self._title}", classes="dialog-title")
+            with VerticalScroll(id="help-scroll"):
+                yield Markdown(self._body.strip() + "\n\n" + KEYS.strip())
+            yield Button("Close", id="close", compact=True, variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#close", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

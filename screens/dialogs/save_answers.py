@@ -1,0 +1,73 @@
+"""Ctrl+S: where to save the answers so far. Returns the chosen path, or None."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+
+class SaveAnswers(ModalScreen[Path | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, default: Path, *, note: str = "") -> None:
+        super().__init__(classes="dialog-screen")
+        self._default = default
+        self._note = note
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="save-answers"):
+            yield Static("Save answers", classes="dialog-title")
+            yield Static(
+                "A replayable answers file (YAML, mode 0600). Secrets are saved as references, never "
+                "as values; one typed here and not stored yet is saved as `prompt`."
+                + (f"\n{self._note}" if self._note else ""),
+                classes="dialog-text",
+                markup=False,
+            )
+            yield Input(str(self._default), id="save-path", compact=True)
+            yield Static("", id="save-error", classes="field-error", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save", id="save", compact=True, variant="primary")
+                yield Button("Cancel", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#save-path", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._save()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "save":
+            self._save()
+        else:
+            self.dismiss(None)
+
+    def _save(self) -> None:
+        text = self.query_one("#save-path", Input).value.strip()
+        error = self.query_one("#save-error", Static)
+        if not text:
+            error.update("✗ type a file path")
+            error.add_class("-shown")
+            return
+        path = Path(text).expanduser()
+        if not path.is_absolute():
+            path = Path.cwd() / path
+        if path.is_dir():
+            error.update(f"✗ {path} is a folder; type a file name")
+            error.add_class("-shown")
+            return
+        if not path.parent.is_dir():
+            error.update(f"✗ folder {path.parent} does not exist")
+            error.add_class("-shown")
+            return
+        self.dismiss(path)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,52 @@
+"""Extraction wizard, page 5: done; the seed's "Execute setup.exe" checkbox (checked by default)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Checkbox, Static
+
+from mabs_wizard.answers.models import ExtractionAnswers
+from screens.base import WizardScreen
+
+
+class ExtractFinish(WizardScreen):
+    KEY = "extract_finish"
+    NEXT_LABEL = "Finish"
+    HELP = """
+The files are extracted. **Execute setup.exe** (checked by default, as in the MABS wizard) continues
+with MABS setup. On a machine that is not Windows, setup cannot run here: the wizard goes on
+collecting the setup settings, and hands the exact `Setup.exe` command over to the target.
+"""
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="finish-details", markup=False)
+        yield Checkbox("Execute setup.exe", value=True, id="execute-setup", compact=True)
+        yield Static("", id="finish-note", classes="field-note -shown", markup=False)
+
+    def prefill(self) -> None:
+        ext = self.state.model("extraction")
+        if isinstance(ext, ExtractionAnswers):
+            self.query_one("#execute-setup", Checkbox).value = ext.execute_setup
+
+    def refresh_view(self) -> None:
+        done = self.state.outcomes.get("extraction")
+        if done is None:
+            text = "The files are not extracted yet."
+        else:
+            r = done.result
+            setup = r.get("setup_exe_path")
+            text = (f"Extracted {r.get('file_count', 0)} files to {r.get('destination', '')}.\n"
+                    + (f"Setup program: {setup}" if setup else "! No Setup.exe was found in the extracted files."))
+        self.query_one("#finish-details", Static).update(text + "\n")
+        where = "this Windows machine" if self.state.host_is_windows else "this machine (not Windows)"
+        self.query_one("#finish-note", Static).update(
+            f"Setup is not run on {where}: Finish continues with the MABS setup settings, and the "
+            "completion page lists the exact command to run on the target.")
+
+    async def leave_forward(self) -> bool:
+        ext = self.state.model("extraction")
+        if isinstance(ext, ExtractionAnswers):
+            chosen = self.query_one("#execute-setup", Checkbox).value
+            # The files are extracted either way: this choice changes the handover only.
+            self.state.commit("extraction", ext.model_copy(update={"execute_setup": chosen}), redo=False)
+        return True

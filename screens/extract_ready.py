@@ -1,0 +1,38 @@
+"""Extraction wizard, page 3: verify the extraction location, then Extract."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from mabs_wizard.answers.models import ExtractionAnswers
+from screens.base import WizardScreen
+
+
+class ExtractReady(WizardScreen):
+    KEY = "extract_ready"
+    NEXT_LABEL = "Extract"
+    HELP = """
+Check the folders, then press **Extract** (or Enter). Extraction verifies every part as it reads it
+and can be cancelled at any time; a cancelled run removes what it wrote.
+"""
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("The wizard is ready to extract the installer files.", classes="intro", markup=False)
+        yield Static("", id="ready-details", markup=False)
+
+    def refresh_view(self) -> None:
+        ext = self.state.model("extraction")
+        if not isinstance(ext, ExtractionAnswers):
+            text = "No extraction settings yet: go Back and choose the folders."
+        else:
+            text = (f"From:  {ext.source}\n"
+                    f"To:    {ext.destination}\n\n")
+            done = self.state.outcomes.get("extraction")
+            if done is not None:
+                text += (f"Already extracted: {done.result.get('file_count', '?')} files. "
+                         "Next goes on without extracting again.")
+            else:
+                text += "Verify the extraction location, and select Extract."
+        self.query_one("#ready-details", Static).update(text)
+        self.set_next("Next >" if "extraction" in self.state.outcomes else "Extract")

@@ -1,0 +1,119 @@
+"""MABS setup: Installation Settings (folders on the target, scratch, planned cloud data).
+
+Free space is shown live from the target's facts as the paths change; the space each drive must
+hold comes from the engine's `space_plan` (the same numbers its rule judges).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import Input
+
+from mabs_wizard.answers.models import InstallationAnswers, Section, SqlAnswers
+from mabs_wizard.errors import WizardError
+from screens.base import FormScreen
+from screens.widgets import Field
+
+GB = 1024**3
+FIELDS = ("program_files", "database_files", "scratch", "planned_cloud_data_gb", "user_name", "company_name")
+PATHS = ("program_files", "database_files", "scratch")
+
+
+class InstallationSettings(FormScreen):
+    KEY = "installation"
+    SECTION = "installation"
+    HELP = """
+Folders on the **target** server (Windows paths such as `C:\\Program Files\\...`).
+
+* **Program files**: where MABS is installed (3 GB free needed).
+* **Database files**: the DPM database (900 MB free needed).
+* **Scratch**: the MARS agent's cache. It must be local and online, not on a network share or
+  removable media, and at least **5% of the data planned to be backed up to Azure**.
+* **Planned cloud data**: in GB; sets the scratch size.
+
+Free space is shown live from the target's facts (the facts file chosen on the prerequisite page).
+On Azure Stack the seed advises the cache on C: and the staging area on the temporary disk D:.
+"""
+
+    def compose_form(self) -> ComposeResult:
+        yield Field("installation.program_files", "Program files", Input(id="program_files", compact=True))
+        yield Field("installation.database_files", "Database files", Input(id="database_files", compact=True))
+        yield Field("installation.scratch", "Scratch (cache)", Input(id="scratch", compact=True))
+        yield Field("installation.planned_cloud_data_gb", "Planned cloud data GB",
+                    Input("0", id="planned_cloud_data_gb", compact=True, type="number"))
+        yield Field("installation.user_name", "User name", Input("administrator", id="user_name", compact=True))
+        yield Field("installation.company_name", "Company", Input(id="company_name", compact=True))
+
+    def fill_form(self, value: Section | Mapping[str, Any]) -> None:
+        get = (lambda k: getattr(value, k, None)) if isinstance(value, Section) else value.get
+        for name in FIELDS:
+            found = get(name)
+            if found is not None:
+                text = f"{found:g}" if isinstance(found, float) else str(found)
+                self.query_one(f"#{name}", Input).value = text
+
+    def prefill(self) -> None:
+        defaults = InstallationAnswers()
+        for name in PATHS:
+            self.query_one(f"#{name}", Input).value = getattr(defaults, name)
+        super().prefill()
+
+    def read_form(self) -> dict[str, Any]:
+        values: dict[str, Any] = {name: self.query_one(f"#{name}", Input).value.strip() for name in FIELDS}
+        if values["planned_cloud_data_gb"] == "":
+            values["planned_cloud_data_gb"] = "0"
+        return values
+
+    def refresh_view(self) -> None:
+        self.show_space()
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        if event.input.id in (*PATHS, "planned_cloud_data_gb"):
+            self.show_space()
+
+    def show_space(self) -> None:
+        """Free space of each path's drive and what it must hold (live, from facts, no rule verdicts)."""
+        from mabs_wizard.steps.installation import space_plan
+
+        fields = self.fields()
+        try:
+            facts, _, _ = self.state.facts()
+        except WizardError:
+            for name in PATHS:
+                fields[f"installation.{name}"].set_note("free space: unknown (facts unreadable)")
+            return
+        try:
+            inst = InstallationAnswers.model_validate(self.read_form())
+        except ValidationError:
+            inst = None
+        needs: dict[str, int] = {}
+        if inst is not None:
+            sql = self.state.model("sql")
+            for drive, items in space_plan(inst, sql if isinstance(sql, SqlAnswers) else None).items():
+                for field, n in items:
+                    needs[field] = n
+                needs[drive] = sum(n for _, n in items)
+        for name in PATHS:
+            path = self.query_one(f"#{name}", Input).value.strip()
+            field = fields[f"installation.{name}"]
+            if facts.os_family != "windows":
+                field.set_note(f"free space: not known ({facts.computer_name} is not the Windows target)")
+                continue
+            volume = facts.volume_of(path) if len(path) >= 2 else None
+            if volume is None:
+                field.set_note(f"drive {path[:2] or '?'} not found on {facts.computer_name}")
+                continue
+            need = needs.get(f"installation.{name}")
+            drive_total = needs.get(volume.mount.upper())
+            text = f"{volume.mount} {volume.free_bytes / GB:.1f} GB free of {volume.size_bytes / GB:.0f} GB"
+            if need is not None:
+                text += f"; needs {need / GB:.2f} GB"
+                if drive_total is not None and drive_total != need:
+                    text += f" ({drive_total / GB:.2f} GB with the other folders on {volume.mount})"
+            field.set_note(text)

@@ -1,0 +1,54 @@
+"""MARS agent: what will run on the target to install the agent, and the command line."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from mabs_wizard.errors import WizardError
+from screens.base import WizardScreen
+
+
+class MarsAgent(WizardScreen):
+    KEY = "mars_agent"
+    NEXT_LABEL = "Install"
+    HELP = """
+The Microsoft Azure Recovery Services (MARS) agent, also called the Azure Backup agent, connects
+MABS to the Recovery Services vault. MABS setup installs it from the extracted files
+(`MARSAgent\\MARSAgentInstaller.exe`); on the target it runs quietly with the scratch folder, update
+and proxy settings chosen here. Once configured, MABS always backs up to the same vault.
+
+**Install** goes on to register the server with the vault. Nothing runs on this machine: the
+command is part of the handover (completion page, and the `mars-cmd` export).
+"""
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("The MARS agent is installed on the target with:", classes="intro", markup=False)
+        yield Static("", id="mars-command", classes="kv", markup=False)
+        yield Static("", id="mars-handover", classes="status-line", markup=False)
+
+    def refresh_view(self) -> None:
+        from mabs_wizard import flow
+
+        command = mars_command(self.state)
+        self.query_one("#mars-command", Static).update(command)
+        try:
+            ctx = self.state.check_context()
+            plan = flow.handover(self.state.answers_so_far(), ctx)
+        except (WizardError, AttributeError) as exc:
+            self.query_one("#mars-handover", Static).update(f"Handover not known yet: {exc}")
+            return
+        steps = "\n".join(f"  {i}. {step}" for i, step in enumerate(plan["steps"], 1))
+        self.query_one("#mars-handover", Static).update(f"On {plan['target']}:\n{steps}")
+
+
+def mars_command(state: object) -> str:
+    """The MARS installer command line for the answers so far, rendered by the engine's exporter."""
+    try:
+        from mabs_wizard.export import mars_command_for  # type: ignore[attr-defined]
+    except ImportError:
+        return "(the exact command is in the mars-cmd export on the completion page)"
+    try:
+        return str(mars_command_for(state.answers_so_far()))  # type: ignore[attr-defined]
+    except (WizardError, AttributeError, ValueError) as exc:
+        return f"(not known yet: {exc})"

@@ -1,0 +1,76 @@
+"""The screens of the wizard in the seed's order, grouped by the engine's four phases.
+
+Each entry names its module (one module per screen, imported when first shown so start-up stays
+fast), the answers section it edits (if any) and what kind of screen it is:
+
+* ``info``: text only (welcome pages, what will run on the target);
+* ``form``: edits a section; Next validates it (model, then the engine's rules);
+* ``work``: runs engine work in a worker (extraction, apply); skipped when that work is done;
+* ``always``: shown even with --skip-answered (summary, completion).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from mabs_wizard.flow import PHASES
+
+if TYPE_CHECKING:
+    from screens.base import WizardScreen
+
+Kind = Literal["info", "form", "work", "always"]
+
+
+@dataclass(frozen=True)
+class ScreenSpec:
+    key: str
+    phase: str
+    title: str
+    target: str  # "module:Class"
+    kind: Kind
+    section: str | None = None  # answers section edited (form) or whose work this is (work)
+    group: str | None = None  # with --skip-answered, skipped together with this section's form
+
+    def load(self) -> type[WizardScreen]:
+        module, cls = self.target.split(":")
+        return getattr(importlib.import_module(module), cls)  # type: ignore[no-any-return]
+
+
+SCREENS: list[ScreenSpec] = [
+    ScreenSpec("extract_welcome", "extract", "Welcome", "screens.extract_welcome:ExtractWelcome", "info", group="extraction"),
+    ScreenSpec("extract_destination", "extract", "Select destination", "screens.extract_destination:ExtractDestination", "form",
+               "extraction", "extraction"),
+    ScreenSpec("extract_ready", "extract", "Ready to extract", "screens.extract_ready:ExtractReady", "info", group="extraction"),
+    ScreenSpec("extract_progress", "extract", "Extracting", "screens.extract_progress:ExtractProgress", "work", "extraction", "extraction"),
+    ScreenSpec("extract_finish", "extract", "Extraction complete", "screens.extract_finish:ExtractFinish", "info", group="extraction"),
+    ScreenSpec("setup_welcome", "setup", "Welcome to MABS setup", "screens.setup_welcome:SetupWelcome", "info", group="prerequisites"),
+    ScreenSpec("prerequisites", "setup", "Prerequisite checks", "screens.prerequisites:Prerequisites", "form", "prerequisites",
+               "prerequisites"),
+    ScreenSpec("sql", "setup", "SQL settings", "screens.sql:SqlSettings", "form", "sql", "sql"),
+    ScreenSpec("installation", "setup", "Installation settings", "screens.installation:InstallationSettings", "form",
+               "installation", "installation"),
+    ScreenSpec("security", "setup", "Security settings", "screens.security:SecuritySettings", "form", "security", "security"),
+    ScreenSpec("updates", "setup", "Microsoft Update opt-in", "screens.updates:UpdatesOptIn", "form", "updates", "updates"),
+    ScreenSpec("summary", "setup", "Summary of settings", "screens.summary:Summary", "always"),
+    ScreenSpec("apply", "setup", "Installing", "screens.apply:Apply", "work"),
+    ScreenSpec("proxy", "mars", "Proxy configuration", "screens.proxy:ProxyConfiguration", "form", "proxy", "proxy"),
+    ScreenSpec("mars_agent", "mars", "Agent installation", "screens.mars_agent:MarsAgent", "info", group="proxy"),
+    ScreenSpec("vault", "register", "Vault identification", "screens.vault:VaultIdentification", "form", "vault", "vault"),
+    ScreenSpec("encryption", "register", "Encryption setting", "screens.encryption:EncryptionSetting", "form", "encryption",
+               "encryption"),
+    ScreenSpec("completion", "register", "Completion", "screens.completion:Completion", "always"),
+]
+
+BY_KEY = {spec.key: spec for spec in SCREENS}
+ORDER = [spec.key for spec in SCREENS]
+PHASE_TITLES = [(phase.key, phase.title) for phase in PHASES]
+SETUP_STEPS = next(phase.steps for phase in PHASES if phase.key == "setup")
+
+
+def position(key: str) -> tuple[str, int, int]:
+    """(phase, 1-based index within the phase, screens in the phase) for the step rail."""
+    spec = BY_KEY[key]
+    in_phase = [s.key for s in SCREENS if s.phase == spec.phase]
+    return spec.phase, in_phase.index(key) + 1, len(in_phase)

@@ -1,0 +1,151 @@
+"""MABS setup: Prerequisite Checks (Check / Check again, a table of pass, warning and error)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, Input, RadioButton, RadioSet, Select, Static
+
+from mabs_wizard.answers.models import Section
+from mabs_wizard.findings import Finding, has_errors
+from screens.base import FormScreen
+from screens.widgets import Field, FindingsTable
+
+VERSIONS = [("MABS V4 (Windows Server 2019/2022)", "v4"), ("MABS V3 (Windows Server 2016/2019)", "v3")]
+PLATFORMS = [("Azure Stack VM", "azure-stack"), ("Azure VM", "azure-vm"), ("On-premises", "on-premises")]
+
+
+class Prerequisites(FormScreen):
+    KEY = "prerequisites"
+    SECTION = "prerequisites"
+    HELP = """
+Press **Check** to determine whether the server meets the hardware and software prerequisites.
+Each row is a pass, a warning (installation may go on) or an error (it cannot, until fixed); the
+remedy is under the message. Fix what is reported and press **Check again**.
+
+**Facts**: the check judges facts about the target server. *Facts file* reads a JSON file collected
+on the server (`assets/facts/collect-facts.ps1`); *This machine* probes the machine the wizard runs
+on, which only passes if it is that Windows server.
+
+**MABS version** and **Platform** change the supported Windows and SQL versions and the hardware
+minimum (Azure Stack: A2, two cores and 3.5 GB).
+"""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.checked = False
+
+    def compose_form(self) -> ComposeResult:
+        with Horizontal(classes="field-row"):
+            yield Static("Facts from", classes="field-label")
+            with RadioSet(id="facts-source", compact=True, classes="-horizontal"):
+                yield RadioButton("Facts file", id="src-file", value=True, compact=True)
+                yield RadioButton("This machine", id="src-probe", compact=True)
+        yield Field("prerequisites.facts_file", "Facts file", Input(id="facts-file", compact=True, placeholder="facts JSON collected on the server"))
+        yield Field("prerequisites.mabs_version", "MABS version", Select(VERSIONS, value="v4", allow_blank=False, id="mabs-version", compact=True))
+        yield Field("prerequisites.platform", "Platform", Select(PLATFORMS, value="azure-stack", allow_blank=False, id="platform", compact=True))
+        with Horizontal(classes="button-row"):
+            yield Button("Check", id="check", compact=True, variant="primary")
+        yield Static("", id="prereq-status", classes="status-line", markup=False)
+        yield FindingsTable(id="prereq-findings")
+
+    def fill_form(self, value: Section | Mapping[str, Any]) -> None:
+        get = (lambda k: getattr(value, k, None)) if isinstance(value, Section) else value.get
+        facts_file = get("facts_file")
+        self.query_one("#facts-file", Input).value = str(facts_file) if facts_file else ""
+        self.query_one("#src-file" if facts_file else "#src-probe", RadioButton).value = True
+        if get("mabs_version") in ("v3", "v4"):
+            self.query_one("#mabs-version", Select).value = get("mabs_version")
+        if get("platform") in dict((v, k) for k, v in PLATFORMS):
+            self.query_one("#platform", Select).value = get("platform")
+
+    def read_form(self) -> dict[str, Any]:
+        use_file = self.query_one("#src-file", RadioButton).value
+        text = self.query_one("#facts-file", Input).value.strip()
+        values: dict[str, Any] = {
+            "mabs_version": self.query_one("#mabs-version", Select).value,
+            "platform": self.query_one("#platform", Select).value,
+        }
+        if use_file:
+            # An empty path with "Facts file" chosen is an error, not a silent probe of this machine.
+            values["facts_file"] = text if text else None
+        return values
+
+    def refresh_view(self) -> None:
+        self.query_one("#facts-file", Input).disabled = not self.query_one("#src-file", RadioButton).value
+        self.query_one("#check", Button).label = "Check again" if self.checked else "Check"
+
+    @on(RadioSet.Changed, "#facts-source")
+    def _source_changed(self) -> None:
+        self.refresh_view()
+
+    def form_problem(self) -> Finding | None:
+        if self.query_one("#src-file", RadioButton).value and not self.query_one("#facts-file", Input).value.strip():
+            return Finding(level="error", code="form.facts-file", field="prerequisites.facts_file",
+                           message="type the path of the facts file, or choose This machine")
+        return None
+
+    def validate_form(self) -> tuple[Section | None, list[Finding]]:
+        problem = self.form_problem()
+        if problem is not None:
+            return None, [problem]
+        return super().validate_form()
+
+    def show_findings(self, findings: Iterable[Finding]) -> None:
+        findings = list(findings)
+        # Host facts go to the table; form problems (a path, a choice) under their field.
+        form = [f for f in findings if f.field != "prerequisites"]
+        host = [f for f in findings if f.field == "prerequisites"]
+        super().show_findings(form)
+        self.query_one("#prereq-findings", FindingsTable).show(host)
+        status = self.query_one("#prereq-status", Static)
+        for cls in ("status-ok", "status-bad", "status-warn"):
+            status.remove_class(cls)
+        if not host:
+            status.update("✗ The check could not run: see the message above." if has_errors(findings) else "")
+            status.add_class("status-bad")
+            return
+        errors = sum(f.level == "error" for f in host)
+        warnings = sum(f.level == "warning" for f in host)
+        if errors:
+            status.update(f"✗ {errors} prerequisite(s) not met, {warnings} warning(s). Installation can't proceed "
+                          "until all prerequisites are met: resolve them, then Check again.")
+            status.add_class("status-bad")
+        elif warnings:
+            status.update(f"! The machine meets the requirements, with {warnings} warning(s).")
+            status.add_class("status-warn")
+        else:
+            status.update("✓ The machine meets the requirements.")
+            status.add_class("status-ok")
+
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "check":
+            event.stop()
+            self.run_check()
+            return
+        await super().on_button_pressed(event)
+
+    def run_check(self) -> None:
+        problem = self.form_problem()
+        if problem is not None:
+            self.show_findings([problem])
+            return
+        self.query_one("#check", Button).disabled = True
+        self.query_one("#prereq-status", Static).update("Checking…")
+        self._check_worker(self.read_form())
+
+    @work(thread=True, exclusive=True, group="prereq-check")
+    def _check_worker(self, values: dict[str, Any]) -> None:
+        # Reading a facts file (or probing this machine) is I/O: off the UI thread.
+        model, findings = self.state.validate_form(self.SECTION, values)
+        self.app.call_from_thread(self._checked, findings)
+
+    def _checked(self, findings: list[Finding]) -> None:
+        self.checked = True
+        self.query_one("#check", Button).disabled = False
+        self.show_findings(findings)
+        self.refresh_view()

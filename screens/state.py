@@ -1,0 +1,247 @@
+"""What the wizard knows so far: committed sections, prefill, typed secrets, work already done.
+
+Screens read and write this; the engine (``mabs_wizard.flow``) judges and applies it. Nothing here
+re-implements a rule: validation is the section model, then ``flow.check_step``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from mabs_wizard.answers.models import SECTIONS, Answers, PrerequisitesAnswers, Section
+from mabs_wizard.errors import InputError
+from mabs_wizard.facts import TargetFacts
+from mabs_wizard.findings import Finding
+from mabs_wizard.flow import STEPS, CheckContext, RunContext, StepOutcome, load_context_facts
+from mabs_wizard.manifest import secret_fields
+from mabs_wizard.resolver import Secrets
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def local_disk_space(path: Path) -> tuple[Path, int, int] | None:
+    """(existing folder measured, free bytes, total bytes) for `path` or its nearest existing parent."""
+    probe = path
+    while not probe.exists():
+        if probe.parent == probe:
+            return None
+        probe = probe.parent
+    try:
+        usage = shutil.disk_usage(probe)
+    except OSError:
+        return None
+    return probe, usage.free, usage.total
+
+
+def field_errors(section: str, exc: ValidationError) -> list[Finding]:
+    """Pydantic errors of a section form as error findings on dotted answers paths (``sql.port``)."""
+    out = []
+    for err in exc.errors(include_url=False, include_input=False):
+        loc = [str(p) for p in err["loc"] if not isinstance(p, int)]
+        # A union member's tag (EnvRef, 'prompt', ...) is not a field of the form.
+        loc = [p for p in loc if p in SECTIONS[section].model_fields] or []
+        path = ".".join([section, *loc[:1]]) if loc else section
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            msg = "required"
+        out.append(Finding(level="error", code=f"form.{err['type']}", field=path, message=msg))
+    return out
+
+
+@dataclass
+class WizardState:
+    output_dir: Path
+    secrets: Secrets
+    clock: Clock = utc_now
+    answers_path: Path | None = None
+    prefill: dict[str, Section | dict[str, Any]] = field(default_factory=dict)
+    prefill_problems: list[str] = field(default_factory=list)
+    facts_override: TargetFacts | None = None
+    host_is_windows: bool = sys.platform == "win32"
+    disk_space: Callable[[Path], tuple[Path, int, int] | None] = local_disk_space  # fixed in snapshot tests
+    store: Any = None  # a SecretStore once opened (by the engine, or given by tests)
+    sections: dict[str, Section] = field(default_factory=dict)  # committed by Next
+    outcomes: dict[str, StepOutcome] = field(default_factory=dict)  # work already done, by step
+    manifest: BaseModel | None = None
+    manifest_path: Path | None = None
+    saved_answers: Path | None = None
+    _facts: tuple[Any, TargetFacts, str, Path | None] | None = None
+    # A digest of what was typed into a section's secret fields when it was committed (memory
+    # only): changing a typed secret must redo the work done with the old one.
+    _digests: dict[str, str] = field(default_factory=dict)
+    digest_key: bytes = field(default_factory=lambda: os.urandom(32))
+
+    # ------------------------------------------------------------------ reading
+
+    def value(self, section: str) -> Section | dict[str, Any] | None:
+        """What a form shows: the committed model, else the answers file's (model or raw dict)."""
+        if section in self.sections:
+            return self.sections[section]
+        return self.prefill.get(section)
+
+    def model(self, section: str) -> Section | None:
+        """The committed model, else a valid prefilled one, else None."""
+        found = self.value(section)
+        return found if isinstance(found, Section) else None
+
+    def known_sections(self) -> dict[str, Section]:
+        """Every section with a valid model so far (committed first, then prefill)."""
+        out: dict[str, Section] = {}
+        for name in SECTIONS:
+            model = self.model(name)
+            if model is not None:
+                out[name] = model
+        return out
+
+    # ------------------------------------------------------------------ facts and context
+
+    def facts(self, prereq: Section | None = None) -> tuple[TargetFacts, str, Path | None]:
+        """Facts the rules judge: the override (tests), the facts file chosen, or a probe of this host.
+
+        `prereq` is the prerequisites form being checked (its facts file may not be committed yet).
+        """
+        if self.facts_override is not None:
+            return self.facts_override, "file", None
+        if prereq is None:
+            prereq = self.model("prerequisites")
+        key = prereq.facts_file if isinstance(prereq, PrerequisitesAnswers) else None
+        if self._facts is None or self._facts[0] != key:
+            facts, source, path = load_context_facts(prereq if isinstance(prereq, PrerequisitesAnswers) else None, now=self.clock())
+            self._facts = (key, facts, source, path)
+        return self._facts[1], self._facts[2], self._facts[3]
+
+    def forget_facts(self) -> None:
+        self._facts = None
+
+    def check_context(self, prereq: Section | None = None) -> CheckContext:
+        facts, source, path = self.facts(prereq)
+        return CheckContext(facts=facts, facts_source=source, facts_path=path, secrets=self.secrets,
+                            now=self.clock(), host_is_windows=self.host_is_windows)
+
+    def run_context(self, emit: Any, cancel: Any) -> RunContext:
+        ctx = self.check_context()
+        run = RunContext(**vars(ctx), output_dir=self.output_dir, emit=emit, cancel=cancel,
+                         answers_path=self.answers_path, store=self.store, clock=self.clock)
+        for key, outcome in self.outcomes.items():
+            run.results[key] = outcome.result
+        return run
+
+    # ------------------------------------------------------------------ validating and committing
+
+    def validate_form(self, section: str, values: Mapping[str, Any]) -> tuple[Section | None, list[Finding]]:
+        """The section model first (form errors by field), then the engine's rules for that step."""
+        model_type = SECTIONS[section]
+        try:
+            model = model_type.model_validate(dict(values), context={"base_dir": Path.cwd()})
+        except ValidationError as exc:
+            return None, field_errors(section, exc)
+        if section not in STEPS:
+            return model, []
+        sections = {**self.known_sections(), section: model}
+        try:
+            ctx = self.check_context(model if section == "prerequisites" else None)
+        except InputError as exc:
+            where = "prerequisites.facts_file"
+            return model, [Finding(level="error", code="facts.unreadable", field=where, message=line) for line in exc.lines()]
+        return model, self.check(section, sections, ctx)
+
+    def check(self, key: str, sections: Mapping[str, Section], ctx: CheckContext) -> list[Finding]:
+        from mabs_wizard import flow
+
+        try:
+            return flow.check_step(key, sections, ctx)
+        except InputError as exc:
+            return [Finding(level="error", code=f"{key}.input", field=key, message=line) for line in exc.lines()]
+
+    def commit(self, section: str, model: Section, *, secrets_digest: str = "", redo: bool = True) -> None:
+        """Keep a validated section; work done with an older version of it (and after it) is redone.
+
+        `redo=False` is for a change that the work done does not depend on (the finish page's
+        "Execute setup.exe" after the files are extracted).
+        """
+        old = self.value(section)
+        old_digest = self._digests.get(section, "")
+        self.sections[section] = model
+        self._digests[section] = secrets_digest
+        if section == "prerequisites":
+            self.forget_facts()
+        if redo and (old != model or old_digest != secrets_digest):
+            self.invalidate_from(section)
+
+    def invalidate_from(self, section: str) -> None:
+        order = list(SECTIONS)
+        if section not in order:
+            return
+        for later in order[order.index(section):]:
+            self.outcomes.pop(later, None)
+        self.manifest = None
+
+    def provide_secret(self, path: str, value: str) -> None:
+        self.secrets.provide(path, value)
+
+    def forget_secret(self, path: str) -> None:
+        self.secrets.forget(path)
+
+    def missing_secrets(self, section: str) -> list[str]:
+        """Secret fields whose reference is `prompt` and for which nothing was typed yet."""
+        model = self.model(section)
+        if model is None:
+            return []
+        out = []
+        for name in secret_fields(type(model)):
+            if getattr(model, name) == "prompt" and not self.secrets.has(f"{section}.{name}"):
+                out.append(f"{section}.{name}")
+        return out
+
+    # ------------------------------------------------------------------ answers
+
+    def answers(self) -> Answers:
+        """Every section as one validated Answers (for the final run); InputError if one is missing."""
+        data: dict[str, Any] = {"version": 1}
+        for name in SECTIONS:
+            model = self.model(name)
+            if model is not None:
+                data[name] = model
+        try:
+            return Answers.model_validate(data)
+        except ValidationError as exc:
+            missing = sorted({str(e["loc"][0]) for e in exc.errors(include_url=False, include_input=False) if e["loc"]})
+            raise InputError("some sections are not answered yet: " + ", ".join(missing)) from None
+
+    def answers_so_far(self) -> Answers:
+        """The answers known now, for running one step before the later sections exist.
+
+        ``flow.run_step`` takes a whole ``Answers``; the setup steps read only their own section
+        (plus sql, extraction and secret_store), so the not-yet-answered sections are left as None
+        instead of being invented. (Requested: ``run_step`` accepting a sections mapping.)
+        """
+        data: dict[str, Any] = {name: self.model(name) for name in SECTIONS}
+        for name, model_type in SECTIONS.items():
+            if data[name] is None:
+                try:
+                    data[name] = model_type()  # sections whose every field has a default
+                except ValidationError:
+                    data[name] = None
+        return Answers.model_construct(version=1, **data)
+
+    def sections_for_save(self, extra: Mapping[str, Section] | None = None) -> dict[str, Section]:
+        out = self.known_sections()
+        out.update(extra or {})
+        return out
+
+
+def default_output_dir() -> Path:
+    return Path(os.environ.get("MABS_WIZARD_OUTPUT", "mabs-wizard-output")).resolve()

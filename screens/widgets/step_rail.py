@@ -1,0 +1,48 @@
+"""The step rail: the four phases of the MABS flow on one line, and where the operator is.
+
+One line at the top keeps the full width for forms at 80 columns. Position is shown by a marker
+(done, current, to do) as well as by style, so it reads the same under NO_COLOR.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.widgets import Static
+
+DONE, CURRENT, TODO = "✓", "▶", "·"
+
+
+class StepRail(Static):
+    """Renders `✓ Extract installer  ▶ MABS setup 3/8  · MARS agent  · Register server`."""
+
+    def __init__(self, phases: Sequence[tuple[str, str]], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._phases = list(phases)  # (key, title) in flow order
+        self._current = self._phases[0][0]
+        self._index = 1
+        self._count = 1
+
+    def set_position(self, phase: str, index: int, count: int) -> None:
+        """`index` is 1-based within the phase's screens."""
+        self._current, self._index, self._count = phase, index, count
+        self.update(self.render_rail())
+
+    def on_mount(self) -> None:
+        self.update(self.render_rail())
+
+    def render_rail(self) -> Text:
+        keys = [key for key, _ in self._phases]
+        here = keys.index(self._current) if self._current in keys else 0
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for i, (key, title) in enumerate(self._phases):
+            if i:
+                text.append("  ")
+            if i < here:
+                text.append(f"{DONE} {title}", style="")
+            elif i == here:
+                text.append(f"{CURRENT} {title} {self._index}/{self._count}", style="bold reverse")
+            else:
+                text.append(f"{TODO} {title}", style="dim")
+        return text

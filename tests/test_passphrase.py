@@ -337,6 +337,14 @@ def test_cli_verify_from_stdin(manifest: Path) -> None:
         assert GOOD[:-1] not in result.stdout + result.stderr
 
 
+def test_cli_verify_reads_the_manifest_replay_writes(tmp_path: Path) -> None:
+    path = tmp_path / "install-manifest.json"
+    path.write_text(json.dumps({"encryption": {"status": "done", "result": {
+        "passphrase_file": "x", "verifier": make_verifier(GOOD).model_dump(mode="json")}}}))
+    assert run_cli("passphrase", "verify", str(path), stdin=GOOD + "\n").returncode == 0
+    assert run_cli("passphrase", "verify", str(path), stdin=GOOD + "!\n").returncode == 1
+
+
 def test_cli_verify_from_a_terminal_does_not_echo(manifest: Path) -> None:
     import pexpect
 
@@ -357,11 +365,14 @@ def test_cli_verify_from_a_terminal_does_not_echo(manifest: Path) -> None:
     [
         (b"{not json", "not valid JSON"),
         (b"\xff\xfe", "not UTF-8"),
-        (b'{"encryption": {}}', "encryption.passphrase.verifier: missing"),
-        (b"[]", "encryption.passphrase.verifier: missing"),
+        (b'{"encryption": {}}', "encryption.result.verifier: missing"),
+        (b"[]", "encryption.result.verifier: missing"),
         (json.dumps({"encryption": {"passphrase": {"verifier": {"algorithm": "scrypt", "n": 2**30, "r": 8, "p": 1,
                                                                    "salt": "AAAAAAAAAAAAAAAAAAAAAA==", "hash": "A" * 44}}}}).encode(),
          "encryption.passphrase.verifier.n"),
+        (json.dumps({"encryption": {"result": {"verifier": {"algorithm": "scrypt", "n": 1024, "r": 8, "p": 1,
+                                                            "salt": "***", "hash": "A" * 44}}}}).encode(),
+         "encryption.result.verifier.salt"),
     ],
 )
 def test_cli_verify_invalid_manifest_exits_2(tmp_path: Path, content: bytes, fragment: str) -> None:

@@ -22,7 +22,6 @@ from mabs_wizard.errors import SecretStoreError
 from mabs_wizard.secret_store import PASSWORD_ENV, fingerprint, fingerprint_matches, open_store
 from mabs_wizard.secret_store.backends import assess_backend
 from mabs_wizard.secret_store.file_store import HEADER_SIZE, EncryptedFileStore, default_path
-from tests.fixtures_secrets import locked_secret_service, secret_service  # noqa: F401
 
 SERVICE = "mabs-wizard-test"
 STORE_PASSWORD = "store-pw-Kq7vX2mR"

@@ -31,7 +31,6 @@ from mabs_wizard.passphrase import (
 from mabs_wizard.secret_store import PASSWORD_ENV, fingerprint, open_store
 from mabs_wizard.secret_store.file_store import EncryptedFileStore
 from mabs_wizard.vault import check_vault, parse_vault_credentials, write_demo_vault_credentials
-from tests.fixtures_secrets import secret_service  # noqa: F401
 
 SERVICE = "mabs-wizard-leak-test"
 
@@ -47,7 +46,7 @@ def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess
 
 
 def test_secrets_appear_nowhere_but_the_passphrase_file(
-    secret_service: dict[str, str],  # noqa: F811
+    secret_service: dict[str, str],
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
     capfd: pytest.CaptureFixture[str],

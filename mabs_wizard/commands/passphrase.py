@@ -1,7 +1,8 @@
 """`mabs-wizard passphrase generate | verify MANIFEST`.
 
 ``generate`` prints one passphrase (see mabs_wizard.passphrase for the alphabet).
-``verify`` reads ``encryption.passphrase.verifier`` from an install manifest and a passphrase from
+``verify`` reads the passphrase verifier (``encryption.result.verifier``, as ``replay`` writes it, or
+``encryption.passphrase.verifier``) from an install manifest and a passphrase from
 the terminal (no echo) or, when stdin is not a terminal, its first line; exit 0 match, 1 no match,
 2 invalid manifest. The passphrase is never put on the command line (argv is visible to every
 user of the machine via ps).
@@ -15,6 +16,21 @@ from pathlib import Path
 import click
 
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+# Where an install manifest keeps the verifier: the apply step's result (what `replay` writes), or
+# next to the passphrase's secret reference.
+VERIFIER_PATHS = ("encryption.result.verifier", "encryption.passphrase.verifier", "encryption.settings.passphrase.verifier")
+
+
+def _find_verifier(document: object) -> tuple[str, object] | None:
+    for dotted in VERIFIER_PATHS:
+        node = document
+        for key in dotted.split("."):
+            if not isinstance(node, dict) or key not in node:
+                break
+            node = node[key]
+        else:
+            return dotted, node
+    return None
 
 
 @click.group()
@@ -59,17 +75,16 @@ def _load_verifier(path: Path) -> object:
         raise bad("not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise bad(f"not valid JSON ({exc.msg})", f":{exc.lineno}:{exc.colno}") from None
-    node: object = document
-    for key in ("encryption", "passphrase", "verifier"):
-        if not isinstance(node, dict) or key not in node:
-            raise bad("encryption.passphrase.verifier: missing (was the manifest written by `replay`?)")
-        node = node[key]
+    found = _find_verifier(document)
+    if found is None:
+        raise bad(f"{VERIFIER_PATHS[0]}: missing (was the manifest written by `replay`?)")
+    where, node = found
     try:
         return PassphraseVerifier.model_validate(node)
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = ".".join(str(part) for part in first["loc"])
-        field = "encryption.passphrase.verifier" + (f".{loc}" if loc else "")
+        field = where + (f".{loc}" if loc else "")
         raise bad(f"{field}: {first['msg']}") from None
 
 

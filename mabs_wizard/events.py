@@ -47,7 +47,7 @@ class Message:
 @dataclass(frozen=True)
 class StepDone:
     step: str
-    status: Literal["done", "skipped", "failed", "handed-over"]
+    status: Literal["done", "checked", "skipped", "failed", "handed-over"]
     summary: str = ""
 
 

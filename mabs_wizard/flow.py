@@ -380,14 +380,16 @@ def run_step(key: str, answers: Answers, ctx: RunContext) -> StepOutcome:
     ctx.cancel.raise_if_cancelled()
     ctx.emit(StepStarted(key, step.title))
     outcome = step.apply(answers, ctx)
-    summary = f"{sum(f.level == 'warning' for f in outcome.findings)} warning(s)" if outcome.findings else ""
-    ctx.emit(StepDone(key, "failed" if has_errors(outcome.findings) else ("done" if outcome.status == "done" else "skipped"), summary))
+    counts = {level: sum(f.level == level for f in outcome.findings) for level in ("pass", "warning", "error")}
+    summary = ", ".join(f"{n} {level}" for level, n in counts.items() if n)
+    ctx.emit(StepDone(key, "failed" if counts["error"] else outcome.status, summary))
     return outcome
 
 
 def run(answers: Answers, ctx: RunContext, *, done: dict[str, StepOutcome] | None = None) -> BaseModel:
     """Apply every step (those in ``done`` already ran, e.g. the TUI's extraction) and write the manifest."""
     started = ctx.clock()
+    _store(answers, ctx)  # fail before any work if no secret store can be used
     outcomes: dict[str, StepOutcome] = dict(done or {})
     for key in STEPS:
         if key not in outcomes:

@@ -83,6 +83,7 @@ _MAX_MEMORY = 256 * 1024 * 1024
 
 FILE_MARKER = "Passphrase: "
 
+STRENGTH_WINDOW = 256
 StrengthLabel = Literal["weak", "fair", "strong", "very strong"]
 
 
@@ -173,20 +174,32 @@ def _pattern_bits(value: str, per_char: float) -> float:
     return bits
 
 
+def _smallest_period(value: str) -> int:
+    """Smallest p with value[i] == value[i - p] for all i >= p (KMP prefix function: linear, so a
+    megabyte-long hostile value costs milliseconds, not minutes)."""
+    border = [0] * len(value)
+    k = 0
+    for i in range(1, len(value)):
+        while k and value[i] != value[k]:
+            k = border[k - 1]
+        if value[i] == value[k]:
+            k += 1
+        border[i] = k
+    return len(value) - border[-1]
+
+
 def estimate_strength(value: str) -> Strength:
     """A rough entropy estimate: character pool x length, discounting repeats, runs, keyboard walks
     and periodic values ("abcabcabc...").
 
-    It knows no dictionary, so a passphrase made of common words scores higher than it deserves;
+    Only the first 256 characters are looked at. It knows no dictionary, so a passphrase made of common words scores higher than it deserves;
     that is why the wizard shows it and never enforces it beyond the MABS rules.
     """
     if not value:
         return Strength(bits=0.0, label="weak")
+    value = value[:STRENGTH_WINDOW]  # bounded work for hostile input; 256 characters decide the label anyway
     per_char = math.log2(_pool(value))
-    period = next(
-        (p for p in range(1, len(value) // 2 + 1) if value == (value[:p] * (len(value) // p + 1))[: len(value)]),
-        len(value),
-    )
+    period = _smallest_period(value)
     bits = _pattern_bits(value[:period], per_char) + math.log2(len(value) / period)
     label: StrengthLabel
     if bits < 56:

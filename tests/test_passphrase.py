@@ -89,6 +89,16 @@ def test_edge_spaces_are_a_warning_only() -> None:
     assert "error" not in levels(findings).values()
 
 
+def test_huge_values_are_judged_quickly() -> None:
+    import time
+
+    started = time.perf_counter()
+    assert levels(check_passphrase("ab" * 500_000, None)).get("passphrase.weak") == "warning"
+    assert "error" in levels(check_passphrase("x" * 1_000_000 + "\x01", None)).values()
+    assert estimate_strength(secrets.token_urlsafe(750_000)).label == "very strong"
+    assert time.perf_counter() - started < 3
+
+
 def test_custom_field_name() -> None:
     assert {f.field for f in check_passphrase("short", None, field="x.y")} == {"x.y"}
 

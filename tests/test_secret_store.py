@@ -176,10 +176,33 @@ def test_locked_secret_service_gives_a_clear_message(
     assert "locked" in str(auto.value) and "needs a password" in str(auto.value)
     # Interactive callers may let the keyring try its unlock prompt; with no prompter it is refused
     # at once, and that is still one clear message, not a hang.
-    store = open_store("keyring", interactive=True)
-    with pytest.raises(SecretStoreError, match="locked"):
-        store.put(SERVICE, unique_user(), "x" * 20)
+    for store in (open_store("keyring", interactive=True), open_store("keyring", unlock_prompt=True)):
+        with pytest.raises(SecretStoreError, match="locked"):
+            store.put(SERVICE, unique_user(), "x" * 20)
     assert time.monotonic() - started < 10
+
+
+_HELPER_SCRIPT = """
+import sys, tempfile
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from tests.keyring_service import applied_env, running_secret_service
+from mabs_wizard.secret_store import open_store
+with tempfile.TemporaryDirectory() as tmp, running_secret_service(Path(tmp)) as env, applied_env(env):
+    store = open_store("keyring")
+    store.put("svc", "u", "no-terminal")
+    print(store.get("svc", "u"), store.describe())
+"""
+
+
+def test_secret_service_helper_needs_no_terminal_and_no_stdin() -> None:
+    # As in CI: no controlling terminal (new session), stdin closed.
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DBUS_")}
+    result = subprocess.run([sys.executable, "-c", _HELPER_SCRIPT, str(root)], stdin=subprocess.DEVNULL,
+                            capture_output=True, text=True, timeout=60, start_new_session=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("no-terminal keyring: SecretService Keyring (gnome-keyring")
 
 
 def test_a_hung_session_bus_times_out_instead_of_hanging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

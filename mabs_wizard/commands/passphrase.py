@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from mabs_wizard.passphrase import PassphraseVerifier
 
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 # Where an install manifest keeps the verifier: the apply step's result (what `replay` writes), or
@@ -46,7 +50,7 @@ def generate() -> None:
     click.echo(generate_passphrase())
 
 
-def _load_verifier(path: Path) -> object:
+def _load_verifier(path: Path) -> PassphraseVerifier:
     import json
 
     from pydantic import ValidationError
@@ -101,10 +105,9 @@ def _read_candidate() -> str:
 @click.argument("manifest", type=click.Path(path_type=Path))
 def verify(manifest: Path) -> None:
     """Check a typed passphrase against the verifier in MANIFEST (exit 0 match, 1 no match)."""
-    from mabs_wizard.passphrase import PassphraseVerifier, verify_passphrase
+    from mabs_wizard.passphrase import verify_passphrase
 
     verifier = _load_verifier(manifest)
-    assert isinstance(verifier, PassphraseVerifier)
     candidate = _read_candidate()
     if verify_passphrase(verifier, candidate):
         click.echo("passphrase matches the manifest")

@@ -36,6 +36,7 @@ def open_store(
     password: str | None = None,
     interactive: bool = False,
     timeout: float = 10.0,
+    unlock_prompt: bool | None = None,
 ) -> SecretStore:
     """Open the secret store.
 
@@ -43,9 +44,14 @@ def open_store(
     (``file_path``, default ``$XDG_DATA_HOME/mabs-wizard/secrets.enc``). ``"auto"``: the keyring if one
     is usable, else the file. The file's password comes from ``password``, then
     ``$MABS_WIZARD_STORE_PASSWORD``, then (only if ``interactive`` and stdin is a terminal) a no-echo
-    prompt; the TUI passes ``password`` itself and never lets a prompt reach the terminal.
-    ``timeout`` bounds every OS keyring call (seconds).
+    prompt. ``timeout`` bounds every OS keyring call (seconds). ``unlock_prompt`` (default: same as
+    ``interactive``) lets a locked Secret Service show its own desktop unlock dialog instead of being
+    refused at once.
+
+    The TUI owns the terminal, so it must never get a getpass prompt: it collects the store password
+    in a widget and calls ``open_store(kind, password=..., interactive=False, unlock_prompt=True)``.
     """
     from mabs_wizard.secret_store.backends import open_store as _open
 
-    return _open(kind, file_path=file_path, password=password, interactive=interactive, timeout=timeout)
+    return _open(kind, file_path=file_path, password=password, interactive=interactive, timeout=timeout,
+                 unlock_prompt=unlock_prompt)

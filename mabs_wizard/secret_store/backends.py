@@ -15,8 +15,9 @@ when it passes the same test; otherwise the keyring is not used at all (people s
 backend precisely to keep secrets out of the keyring), and "auto" falls back to the file store.
 
 A Secret Service is probed before use (bounded by a timeout): its default collection must exist and,
-unless the caller is interactive (a desktop unlock prompt is then acceptable), be unlocked. A locked
-collection is reported as such instead of letting keyring try, and fail, to prompt.
+unless the caller allows an unlock prompt (the Secret Service's own desktop dialog, never a terminal
+prompt), be unlocked. A locked collection is reported as such instead of letting keyring try, and
+fail, to prompt.
 """
 
 from __future__ import annotations
@@ -189,7 +190,7 @@ def _configured(timeout: float) -> tuple[Any, str] | None:
     return type(configured), f"keyring config file ({qualname(configured)})"
 
 
-def _usable_store(cls: Any, *, interactive: bool, timeout: float, source: str = "") -> KeyringStore:
+def _usable_store(cls: Any, *, unlock_prompt: bool, timeout: float, source: str = "") -> KeyringStore:
     name = qualname(cls)
     try:
         backend = cls()
@@ -202,19 +203,22 @@ def _usable_store(cls: Any, *, interactive: bool, timeout: float, source: str = 
     label = SECURE_BACKENDS[name]
     if name in _SECRET_SERVICE:
         state = probe_secret_service(timeout)
-        if state.locked and not interactive:
+        if state.locked and not unlock_prompt:
             raise _Unusable(f"the Secret Service collection {state.collection!r} is locked; {LOCKED_HINT}")
         label = f"{label} ({state.daemon or 'Secret Service'}, collection {state.collection!r})"
-    return KeyringStore(backend, label=label, timeout=INTERACTIVE_TIMEOUT if interactive else timeout)
+    return KeyringStore(backend, label=label, timeout=INTERACTIVE_TIMEOUT if unlock_prompt else timeout)
 
 
-def select_keyring_store(*, interactive: bool = False, timeout: float = DEFAULT_TIMEOUT) -> KeyringStore:
-    """The secure OS keyring store for this host; SecretStoreError saying why there is none."""
+def select_keyring_store(*, unlock_prompt: bool = False, timeout: float = DEFAULT_TIMEOUT) -> KeyringStore:
+    """The secure OS keyring store for this host; SecretStoreError saying why there is none.
+
+    ``unlock_prompt``: a locked Secret Service may show its own (desktop, not terminal) unlock
+    dialog; without it a locked collection is refused at once."""
     try:
         configured = _configured(timeout)
         if configured is not None:
             cls, source = configured
-            return _usable_store(cls, interactive=interactive, timeout=timeout, source=source)
+            return _usable_store(cls, unlock_prompt=unlock_prompt, timeout=timeout, source=source)
         reasons: list[str] = []
         for name in _platform_candidates():
             try:
@@ -230,7 +234,7 @@ def select_keyring_store(*, interactive: bool = False, timeout: float = DEFAULT_
                 reasons.append(f"{SECURE_BACKENDS[name]}: {_not_viable_reason(cls)}")
                 continue
             try:
-                return _usable_store(cls, interactive=interactive, timeout=timeout)
+                return _usable_store(cls, unlock_prompt=unlock_prompt, timeout=timeout)
             except _Unusable as exc:
                 reasons.append(str(exc))
         raise _Unusable("; ".join(reasons) or "no OS keyring backend is available on this platform")
@@ -283,16 +287,18 @@ def open_store(
     password: str | None = None,
     interactive: bool = False,
     timeout: float = DEFAULT_TIMEOUT,
+    unlock_prompt: bool | None = None,
 ) -> SecretStore:
     """See :func:`mabs_wizard.secret_store.open_store`."""
+    unlock = interactive if unlock_prompt is None else unlock_prompt
     if kind == "file":
         return open_file_store(file_path, password, interactive=interactive)
     if kind == "keyring":
-        return select_keyring_store(interactive=interactive, timeout=timeout)
+        return select_keyring_store(unlock_prompt=unlock, timeout=timeout)
     if kind != "auto":
         raise SecretStoreError(f"unknown secret store kind {kind!r} (auto, keyring or file)")
     try:
-        return select_keyring_store(interactive=interactive, timeout=timeout)
+        return select_keyring_store(unlock_prompt=unlock, timeout=timeout)
     except SecretStoreError as keyring_problem:
         why = str(keyring_problem)
     try:

@@ -346,11 +346,35 @@ def test_kdf_cost_is_paid_once_per_store_object(tmp_path: Path) -> None:
     store.put("svc", "first", "v")
     first = time.perf_counter() - started
     started = time.perf_counter()
-    for i in range(10):
-        store.put("svc", f"u{i}", "v")
-        store.get("svc", f"u{i}")
+    store.put("svc", "second", "v")
+    for _ in range(20):
+        store.get("svc", "second")
     rest = time.perf_counter() - started
-    assert rest < first  # 20 further operations cost less than the one key derivation
+    assert rest < first / 2  # 21 further operations cost less than half of one key derivation
+
+
+def test_file_format_matches_its_documentation(tmp_path: Path) -> None:
+    # Decrypt independently of the store's code, following the layout in file_store's docstring.
+    import hashlib
+    import struct
+
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    path = tmp_path / "s.enc"
+    EncryptedFileStore(path, STORE_PASSWORD, **FAST).put("svc", "u", "documented")
+    raw = path.read_bytes()
+    magic, version, kdf, log2n, r, p, salt, write_salt, nonce, _check = struct.unpack(">8sBBBBB16s16s12s16s", raw[:73])
+    assert (magic, version, kdf, log2n, r, p) == (b"MABSWSS\x00", 1, 1, 12, 8, 1)
+    master = hashlib.scrypt(STORE_PASSWORD.encode(), salt=salt, n=2**log2n, r=r, p=p, dklen=32)
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=write_salt,
+               info=b"mabs-wizard secret store v1 aes-256-gcm").derive(master)
+    payload = json.loads(AESGCM(key).decrypt(nonce, raw[73:], raw[:73]))
+    assert payload == {"format": 1, "secrets": [{"service": "svc", "username": "u", "secret": "documented"}]}
+    with pytest.raises(InvalidTag):  # the header is bound as associated data
+        AESGCM(key).decrypt(nonce, raw[73:], b"")
 
 
 def test_group_readable_store_is_refused(tmp_path: Path) -> None:

@@ -13,6 +13,8 @@ $(BIN)/mabs-wizard: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	# Bytecode now, as an installed app has it (PYTHONDONTWRITEBYTECODE may be set here).
+	$(BIN)/python -m compileall -q mabs_wizard screens
 	touch $@
 
 venv: $(BIN)/mabs-wizard

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import platform
 import sys
+import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -70,6 +72,10 @@ class CheckContext:
     secrets: Secrets
     now: datetime
     host_is_windows: bool = field(default_factory=lambda: sys.platform == "win32")
+    # Findings of the last validate(): run() reuses them instead of judging everything twice.
+    findings: dict[str, list[Finding]] = field(default_factory=dict)
+    # Work shared between steps within one check or run (a parsed vault file, a running probe).
+    memo: dict[Any, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -171,10 +177,10 @@ def check_proxy(s: Sections, ctx: CheckContext) -> list[Finding]:
 
 def check_vault_step(s: Sections, ctx: CheckContext) -> list[Finding]:
     va: VaultAnswers = s["vault"]  # type: ignore[assignment]
-    from mabs_wizard.vault import check_vault, parse_vault_credentials
+    from mabs_wizard.vault import check_vault
 
     try:
-        creds = parse_vault_credentials(va.credentials_file)
+        creds = _vault_credentials(ctx, va.credentials_file)
     except InputError as exc:
         return [error("vault.parse", "vault.credentials_file", str(exc))]
     out = check_vault(creds, now=ctx.now, target_path=va.target_path, max_age_hours=va.max_age_hours)
@@ -182,6 +188,20 @@ def check_vault_step(s: Sections, ctx: CheckContext) -> list[Finding]:
         out.append(warning("vault.target-path", "vault.target_path", "no target path: the ini's VaultCredentialFilePath will be a placeholder",
                            "set vault.target_path to where the file will be on the server (no spaces)"))
     return out
+
+
+def _vault_credentials(ctx: CheckContext, path: Path) -> Any:
+    """Parse once per (file, version): loading the PKCS#12 inside costs ~40 ms each time."""
+    from mabs_wizard.vault import parse_vault_credentials
+
+    try:
+        st = path.stat()
+        key = ("vault", str(path), st.st_mtime_ns, st.st_size)
+    except OSError:
+        return parse_vault_credentials(path)  # let the parser report the missing file
+    if key not in ctx.memo:
+        ctx.memo[key] = parse_vault_credentials(path)
+    return ctx.memo[key]
 
 
 def check_encryption(s: Sections, ctx: CheckContext) -> list[Finding]:
@@ -242,15 +262,21 @@ def apply_extraction(answers: Answers, ctx: RunContext) -> StepOutcome:
     return StepOutcome("done", result=data)
 
 
+def _findings(key: str, answers: Answers, ctx: RunContext) -> list[Finding]:
+    if key not in ctx.findings:
+        ctx.findings[key] = check_step(key, _sections(answers), ctx)
+    return list(ctx.findings[key])
+
+
 def apply_prerequisites(answers: Answers, ctx: RunContext) -> StepOutcome:
-    findings = check_prereqs(_sections(answers), ctx)
+    findings = _findings("prerequisites", answers, ctx)
     log = write_setup_log(ctx, findings)
     return StepOutcome("checked", findings, {"setup_log": str(log), "facts_source": ctx.facts_source})
 
 
 def apply_checked(key: str) -> Callable[[Answers, RunContext], StepOutcome]:
     def apply(answers: Answers, ctx: RunContext) -> StepOutcome:
-        outcome = StepOutcome("checked", STEPS[key].check(_sections(answers), ctx))
+        outcome = StepOutcome("checked", _findings(key, answers, ctx))
         for name in secret_fields(STEPS[key].model):
             record = _keep_secret(answers, ctx, f"{key}.{name}", getattr(getattr(answers, key), name)) if not name.startswith("confirm") else None
             if record is not None:
@@ -281,13 +307,9 @@ def apply_proxy(answers: Answers, ctx: RunContext) -> StepOutcome:
     if not proxy.check:
         outcome.result["connectivity"] = None
         return outcome
-    from mabs_wizard.connectivity import ProxyConfig, check_connectivity, state_table
+    from mabs_wizard.connectivity import state_table
 
-    config = None
-    if proxy.use_proxy:
-        config = ProxyConfig(host=proxy.host or "", port=proxy.port or 0, username=proxy.username,
-                             password=ctx.secrets.resolve("proxy.password", proxy.password))
-    report = check_connectivity(proxy.endpoints, proxy=config, ca_file=proxy.ca_file, timeout_s=proxy.timeout_s)
+    report = _connectivity(answers, ctx).result()
     row = state_table(report.state, proxy.subscription_state)
     outcome.result["connectivity"] = report.model_dump(mode="json")
     outcome.result["capabilities"] = row.model_dump(mode="json") if isinstance(row, BaseModel) else row
@@ -304,11 +326,36 @@ def apply_proxy(answers: Answers, ctx: RunContext) -> StepOutcome:
     return outcome
 
 
-def apply_vault(answers: Answers, ctx: RunContext) -> StepOutcome:
-    from mabs_wizard.vault import parse_vault_credentials
+def _connectivity(answers: Answers, ctx: RunContext) -> Future[Any]:
+    """The endpoint probe, started once; run() starts it early so it overlaps extraction."""
+    if "connectivity" not in ctx.memo:
+        proxy = answers.proxy
 
+        def probe() -> Any:
+            from mabs_wizard.connectivity import ProxyConfig, check_connectivity
+
+            config = None
+            if proxy.use_proxy:
+                config = ProxyConfig(host=proxy.host or "", port=proxy.port or 0, username=proxy.username,
+                                     password=ctx.secrets.resolve("proxy.password", proxy.password))
+            return check_connectivity(proxy.endpoints, proxy=config, ca_file=proxy.ca_file, timeout_s=proxy.timeout_s)
+
+        future: Future[Any] = Future()
+
+        def worker() -> None:
+            try:
+                future.set_result(probe())
+            except BaseException as exc:  # handed to the proxy step, which reports it
+                future.set_exception(exc)
+
+        threading.Thread(target=worker, name="connectivity", daemon=True).start()
+        ctx.memo["connectivity"] = future
+    return ctx.memo["connectivity"]
+
+
+def apply_vault(answers: Answers, ctx: RunContext) -> StepOutcome:
     outcome = apply_checked("vault")(answers, ctx)
-    creds = parse_vault_credentials(answers.vault.credentials_file)
+    creds = _vault_credentials(ctx, answers.vault.credentials_file)
     outcome.result = creds.model_dump(mode="json")
     return outcome
 
@@ -369,7 +416,8 @@ def check_step(key: str, sections: Sections, ctx: CheckContext) -> list[Finding]
 def validate(answers: Answers, ctx: CheckContext) -> dict[str, list[Finding]]:
     """Every rule of every step; no side effects (nothing written, nothing stored)."""
     sections = _sections(answers)
-    return {key: check_step(key, sections, ctx) for key in STEPS}
+    ctx.findings = {key: check_step(key, sections, ctx) for key in STEPS}
+    return dict(ctx.findings)
 
 
 # --------------------------------------------------------------------------- run
@@ -391,6 +439,8 @@ def run(answers: Answers, ctx: RunContext, *, done: dict[str, StepOutcome] | Non
     started = ctx.clock()
     _store(answers, ctx)  # fail before any work if no secret store can be used
     outcomes: dict[str, StepOutcome] = dict(done or {})
+    if answers.proxy.check and "proxy" not in outcomes:
+        _connectivity(answers, ctx)  # network-bound: overlaps the I/O-bound extraction
     for key in STEPS:
         if key not in outcomes:
             outcomes[key] = run_step(key, answers, ctx)

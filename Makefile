@@ -40,6 +40,7 @@ test: system-deps venv
 	$(BIN)/python -m pytest -q
 
 bench: system-deps venv
+	@$(BIN)/python -m compileall -q mabs_wizard screens
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 schema: venv

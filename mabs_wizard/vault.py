@@ -302,12 +302,16 @@ def _certificate(path: Path, encoded: str) -> CertificateInfo:
     except NotDer as exc:
         raise _fail(path, f"ManagementCert: not a PKCS#12 (PFX) certificate ({exc})") from None
 
+    from cryptography.exceptions import UnsupportedAlgorithm
+
     bundle = None
     for password in (None, b""):
         try:
             bundle = pkcs12.load_pkcs12(der, password)
             break
-        except ValueError:
+        except UnsupportedAlgorithm:
+            raise _fail(path, "ManagementCert: the PKCS#12 uses an algorithm this system cannot read") from None
+        except (ValueError, TypeError):
             continue
     if bundle is None:
         raise _fail(
@@ -321,7 +325,10 @@ def _certificate(path: Path, encoded: str) -> CertificateInfo:
     if holder is None:
         raise _fail(path, "ManagementCert: the PKCS#12 holds no certificate (or several and no key)")
     cert = holder.certificate
-    public_key = cert.public_key()
+    try:
+        public_key = cert.public_key()
+    except (ValueError, UnsupportedAlgorithm):
+        raise _fail(path, "ManagementCert: the certificate's public key cannot be read") from None
     key = bundle.key
     friendly_raw = holder.friendly_name
     friendly = _printable(friendly_raw.decode("utf-8", "replace")) if friendly_raw else None
@@ -354,9 +361,13 @@ def _certificate(path: Path, encoded: str) -> CertificateInfo:
         client_auth = False
     except ValueError:
         raise _fail(path, "ManagementCert: certificate extensions are malformed") from None
+    try:
+        subject, issuer = cert.subject.rfc4514_string(), cert.issuer.rfc4514_string()
+    except ValueError:
+        raise _fail(path, "ManagementCert: the certificate's names are malformed") from None
     return CertificateInfo(
-        subject=_printable(cert.subject.rfc4514_string()),
-        issuer=_printable(cert.issuer.rfc4514_string()),
+        subject=_printable(subject),
+        issuer=_printable(issuer),
         thumbprint=cert.fingerprint(hashes.SHA1()).hex().upper(),  # noqa: S303 - Windows' thumbprint is SHA-1
         serial_number=format(cert.serial_number, "X"),
         not_before=cert.not_valid_before_utc,

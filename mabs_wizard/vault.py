@@ -405,6 +405,8 @@ def parse_vault_credentials(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -
         pos = (position[0], position[1] + 1) if position else None
         message = str(exc).split(":")[0] if str(exc) else "malformed"
         raise _fail(path, f"not a vault credentials file: not well-formed XML ({message})", pos) from None
+    except LookupError:
+        raise _fail(path, "not a vault credentials file: the XML declares an unknown encoding (vault files are UTF-8)") from None
     except (ValueError, UnicodeError) as exc:
         raise _fail(path, f"not a vault credentials file: unreadable XML ({type(exc).__name__})") from None
 

@@ -3,8 +3,10 @@ another exception (no traceback can reach the operator)."""
 
 from __future__ import annotations
 
+import atexit
 import base64
 import re
+import shutil
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +18,7 @@ from mabs_wizard.errors import InputError
 from mabs_wizard.vault import check_vault, parse_vault_credentials, write_demo_vault_credentials
 
 _DIR = Path(tempfile.mkdtemp(prefix="mw-vault-fuzz-"))
+atexit.register(shutil.rmtree, _DIR, ignore_errors=True)
 _SEED = write_demo_vault_credentials(_DIR / "seed.VaultCredentials")
 SEED_BYTES = _SEED.read_bytes()
 _MATCH = re.search(rb"<ManagementCert>(.*)</ManagementCert>", SEED_BYTES)

@@ -1,0 +1,203 @@
+"""What the three exports need from an install manifest, checked once, plus the quoting they share.
+
+The manifest records decisions made on the machine that ran the wizard; the exports are files for
+the Windows target. Values that are Windows paths on the target are used as they are; the extraction
+folder is a path on the wizard's host, so it is used only when it already is a Windows path (the
+wizard ran on the target), else the exports say where to copy them instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from mabs_wizard.answers.winpath import validate_windows_path
+from mabs_wizard.errors import InputError
+
+# The ini keys and the secrets they take, by answers field (what --with-secrets fetches).
+SECRET_FIELDS: dict[str, str] = {
+    "sql.admin_password": "password of the SQL admin account (ini SQLMachinePassword, ReportingMachinePassword)",
+    "security.password": "password of MICROSOFT$DPM$Acct and DPMR$<computer> (ini SqlAccountPassword)",
+    "encryption.passphrase": "backup encryption passphrase (ini SecurityPassphrase)",
+    "proxy.password": "proxy password (MARS /pw, Set-OBMachineSetting -ProxyPassword)",
+}
+
+MARS_INSTALL_FOLDER = r"C:\Program Files\Microsoft Azure Recovery Services Agent"  # MARS /p default (S6)
+MARS_MODULE = r"bin\Modules\MSOnlineBackup"  # under the install folder (S6)
+MABS_DEFAULT_PROGRAM_FILES = r"C:\Program Files\Microsoft Azure Backup Server"
+INI_NAME = "MABSSetup.ini"  # the name the unattended-install doc recommends (S2)
+SETUP_LOG_NAME = "MABSSetup.log"
+EXTRACTED_PLACEHOLDER = "<extracted folder>"
+
+
+def placeholder(field: str) -> str:
+    """What stands in for a secret that was not exported: obvious to a reader and to a search."""
+    return f"<secret not exported: {field}>"
+
+
+@dataclass(frozen=True)
+class TargetPlan:
+    finished_at: str
+    computer_name: str
+    domain: str | None
+    mabs_version: str
+    setup_folder: str | None  # Windows path of the extracted media on the target, if known
+    user_name: str
+    company_name: str
+    sql_mode: str
+    sql_server: str
+    sql_instance: str
+    reporting_instance: str
+    sql_admin_user: str
+    sql_admin_domain: str
+    program_files: str
+    database_files: str
+    scratch: str
+    microsoft_update: bool
+    use_proxy: bool
+    proxy_host: str | None
+    proxy_port: int | None
+    proxy_user: str | None
+    vault_target: str | None
+    passphrase_target: str | None
+    secret_records: Mapping[str, Any]  # answers field -> SecretRecord (or None when not recorded)
+
+    def require_vault_target(self) -> str:
+        """VaultCredentialFilePath: full path and file name with no spaces in either (S2)."""
+        if not self.vault_target:
+            raise InputError(
+                "vault.target_path is not set: the MABS ini needs VaultCredentialFilePath, the full path the "
+                ".VaultCredentials file will have on the target (no spaces); set it in the answers and replay"
+            )
+        if any(c.isspace() for c in self.vault_target):
+            raise InputError(
+                f"vault.target_path {self.vault_target!r} contains a space: MABS unattended setup requires "
+                "VaultCredentialFilePath without spaces in the path and the file name (S2); copy the file "
+                r"to a folder like C:\MABSSetup and set vault.target_path to it"
+            )
+        return self.vault_target
+
+    def require_passphrase_target(self) -> str:
+        """PassphraseSaveLocation: an existing directory on the target where setup writes the passphrase file."""
+        if not self.passphrase_target:
+            raise InputError(
+                "encryption.target_save_location is not set: the MABS ini needs PassphraseSaveLocation, an "
+                "existing folder on the target where setup writes the passphrase file; set it in the answers and replay"
+            )
+        return self.passphrase_target
+
+
+def _as_manifest(manifest: BaseModel | Mapping[str, Any]) -> BaseModel:
+    from mabs_wizard.manifest import Manifest
+
+    if isinstance(manifest, Manifest):
+        return manifest
+    data = manifest.model_dump(mode="json") if isinstance(manifest, BaseModel) else manifest
+    try:
+        return Manifest.model_validate(data)
+    except ValidationError as exc:
+        problems = [f"manifest: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False, include_input=False)]
+        raise InputError("invalid manifest", problems) from None
+
+
+def _utc_text(moment: datetime) -> str:
+    if moment.utcoffset() is None:
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _windows_path_or_none(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return validate_windows_path(value)
+    except ValueError:
+        return None
+
+
+_TEXT_FIELDS = (
+    "installation.user_name",
+    "installation.company_name",
+    "sql.server",
+    "sql.instance",
+    "sql.reporting_instance",
+    "sql.admin_user",
+    "sql.admin_domain",
+    "proxy.host",
+    "proxy.username",
+)
+
+
+def plan_from_manifest(manifest: BaseModel | Mapping[str, Any]) -> TargetPlan:
+    """Everything the exports use, or InputError naming each field that cannot go into a setup file."""
+    m: Any = _as_manifest(manifest)
+    s = {name: getattr(m, name).settings for name in ("extraction", "prerequisites", "sql", "installation", "updates", "proxy", "vault", "encryption", "security")}
+
+    problems: list[str] = []
+    for dotted in _TEXT_FIELDS:
+        section, name = dotted.split(".")
+        value = getattr(s[section], name)
+        # A line break would start a new ini key or command; other control characters have no business there.
+        if isinstance(value, str) and any(not c.isprintable() for c in value):
+            problems.append(f"{dotted}: contains a line break or control character, which a setup file cannot carry")
+    if problems:
+        raise InputError(problems[0] if len(problems) == 1 else "manifest values unfit for setup files", problems if len(problems) > 1 else None)
+
+    proxy = s["proxy"]
+    sql = s["sql"]
+    inst = s["installation"]
+    return TargetPlan(
+        finished_at=_utc_text(m.finished_at),
+        computer_name=m.facts.computer_name,
+        domain=m.facts.domain,
+        mabs_version=s["prerequisites"].mabs_version or "v4",
+        setup_folder=_windows_path_or_none(s["extraction"].destination),
+        user_name=inst.user_name or "administrator",
+        company_name=inst.company_name or "",
+        sql_mode=sql.mode or "new",
+        sql_server=sql.server or "localhost",
+        sql_instance=sql.instance or "MSDPM2012",
+        reporting_instance=sql.reporting_instance or "SSRS",
+        sql_admin_user=sql.admin_user or "administrator",
+        # NetBIOS domain of the account (S5: no FQDNs); a workgroup account's "domain" is the computer.
+        sql_admin_domain=sql.admin_domain or m.facts.domain or m.facts.computer_name,
+        program_files=inst.program_files or MABS_DEFAULT_PROGRAM_FILES,
+        database_files=inst.database_files or "",
+        scratch=inst.scratch or "",
+        microsoft_update=bool(s["updates"].microsoft_update),
+        use_proxy=bool(proxy.use_proxy),
+        proxy_host=proxy.host if proxy.use_proxy else None,
+        proxy_port=proxy.port if proxy.use_proxy else None,
+        proxy_user=proxy.username if proxy.use_proxy else None,
+        vault_target=s["vault"].target_path,
+        passphrase_target=s["encryption"].target_save_location,
+        secret_records={
+            "sql.admin_password": sql.admin_password,
+            "security.password": s["security"].password,
+            "encryption.passphrase": s["encryption"].passphrase,
+            "proxy.password": proxy.password if proxy.use_proxy else None,
+        },
+    )
+
+
+# --- quoting ---------------------------------------------------------------------------------
+
+
+def ps_quote(value: str) -> str:
+    """A PowerShell single-quoted literal: nothing inside is expanded; ' is doubled."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+_CMD_SPECIAL = set(' \t&|<>^(),;=!"%')
+
+
+def cmd_arg(value: str, field: str) -> str:
+    """One argument for a .cmd file: quoted when it must be, % doubled (batch files expand it)."""
+    if '"' in value:
+        raise InputError(f"{field}: contains a double quote, which a cmd command line cannot carry; use the ps1 export")
+    escaped = value.replace("%", "%%")
+    return f'"{escaped}"' if any(c in _CMD_SPECIAL for c in value) or not value else escaped

@@ -1,0 +1,362 @@
+"""Exports of the demo manifest (and a proxy/Windows variant): golden files, the ini's 17 keys, the
+command lines, the PowerShell's shape, and no secret in any export made without secrets.
+
+Regenerate the golden files with ``UPDATE_GOLDEN=1 pytest tests/test_export.py`` and read the diff.
+"""
+
+from __future__ import annotations
+
+import configparser
+import copy
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mabs_wizard.errors import InputError
+from mabs_wizard.export import DEFAULT_NAMES, FORMATS, encode, render, secrets_needed
+from mabs_wizard.export.mabs_ini import INI_KEYS
+from mabs_wizard.manifest import Manifest
+
+HERE = Path(__file__).parent
+FIXTURE = HERE / "fixtures" / "manifest-demo.json"
+GOLDEN = HERE / "golden"
+
+# Known secret values for the tests; none may show up in an export made without them.
+SECRETS = {
+    "sql.admin_password": "Sql-Adm1n-Pa55!",
+    "security.password": "Dpm-Acct-Pa55-7x!",
+    "encryption.passphrase": "correct horse battery staple 42",
+    "proxy.password": "Pr0xy%Pa55^&word",
+}
+
+
+def demo() -> dict[str, Any]:
+    return json.loads(FIXTURE.read_text())
+
+
+def _record(field: str) -> dict[str, str]:
+    return {
+        "store": "keyring",
+        "service": "mabs-wizard",
+        "username": f"MABS01/{field}",
+        "backend": "keyring.backends.SecretService.Keyring",
+        "fingerprint": "scrypt$AAAAAAAAAAAAAAAAAAAAAA==$0000000000000000",
+        "source": "prompt",
+    }
+
+
+def proxy_variant() -> dict[str, Any]:
+    """The wizard run on the target itself (Windows paths), MABS V3, existing SQL, an authenticating proxy."""
+    m = demo()
+    m["extraction"]["settings"]["destination"] = "C:\\MABS Setup"
+    m["prerequisites"]["settings"]["mabs_version"] = "v3"
+    m["sql"]["settings"].update({"mode": "existing", "instance": "MABSSQL", "admin_user": "mabs-admin", "admin_domain": "CONTOSO",
+                                 "admin_password": _record("sql.admin_password")})
+    m["installation"]["settings"]["company_name"] = "Contoso O'Brien & Partners"
+    m["updates"]["settings"]["microsoft_update"] = False
+    m["proxy"]["settings"].update({"use_proxy": True, "host": "proxy.contoso.local", "port": 8080, "username": "CONTOSO\\svc-mabs",
+                                   "password": _record("proxy.password")})
+    m["vault"]["settings"]["target_path"] = "C:\\MABSSetup\\contoso-mabs-vault.VaultCredentials"
+    m["encryption"]["settings"]["target_save_location"] = "\\\\FS01\\MABS-Passphrase"
+    return m
+
+
+VARIANTS = {"demo": demo, "proxy": proxy_variant}
+
+
+def test_fixture_validates_against_the_manifest_model() -> None:
+    Manifest.model_validate(demo())
+    Manifest.model_validate(proxy_variant())
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_golden(variant: str, fmt: str) -> None:
+    text = render(VARIANTS[variant](), fmt)
+    golden = GOLDEN / f"{variant}-{DEFAULT_NAMES[fmt]}"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(text, encoding="utf-8", newline="\n")
+    assert golden.exists(), f"no golden file {golden.name}; run with UPDATE_GOLDEN=1 and review it"
+    assert text == golden.read_text(encoding="utf-8"), f"{golden.name} differs; if intended, UPDATE_GOLDEN=1 and review"
+
+
+def test_render_accepts_model_or_dict() -> None:
+    m = demo()
+    for fmt in FORMATS:
+        assert render(Manifest.model_validate(m), fmt) == render(m, fmt)
+
+
+# --- mabs-ini ------------------------------------------------------------------------------
+
+
+def _ini(text: str) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(interpolation=None, strict=True)
+    parser.optionxform = str  # keep the keys' case: setup's keys are case-sensitive in the doc
+    parser.read_string(text)
+    return parser
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("secrets", [None, SECRETS])
+def test_ini_has_exactly_the_17_keys(variant: str, secrets: dict[str, str] | None) -> None:
+    ini = _ini(render(VARIANTS[variant](), "mabs-ini", secrets=secrets))
+    assert ini.sections() == ["OPTIONS"]
+    assert tuple(ini["OPTIONS"]) == INI_KEYS
+    assert len(INI_KEYS) == 17
+
+
+def test_ini_values_of_the_demo() -> None:
+    opts = _ini(render(demo(), "mabs-ini"))["OPTIONS"]
+    assert opts["UseExistingSQL"] == "0"  # sql.mode new
+    assert opts["SQLInstanceName"] == "MSDPM2012" and opts["ReportingInstanceName"] == "SSRS"
+    assert opts["SQLMachineDomainName"] == opts["ReportingMachineDomainName"] == "CONTOSO"  # from the facts
+    assert opts["VaultCredentialFilePath"] == r"C:\MABSSetup\contoso-mabs-vault.VaultCredentials"
+    assert opts["PassphraseSaveLocation"] == r"C:\MABSSetup\Passphrase"
+    for key, field in (("SqlAccountPassword", "security.password"), ("SecurityPassphrase", "encryption.passphrase"),
+                       ("SQLMachinePassword", "sql.admin_password"), ("ReportingMachinePassword", "sql.admin_password")):
+        assert opts[key] == f"<secret not exported: {field}>"
+
+
+def test_ini_with_secrets_holds_them_at_their_keys() -> None:
+    text = render(proxy_variant(), "mabs-ini", secrets=SECRETS)
+    opts = _ini(text)["OPTIONS"]
+    assert opts["UseExistingSQL"] == "1"
+    assert opts["SQLMachinePassword"] == opts["ReportingMachinePassword"] == SECRETS["sql.admin_password"]
+    assert opts["SqlAccountPassword"] == SECRETS["security.password"]
+    assert opts["SecurityPassphrase"] == SECRETS["encryption.passphrase"]
+    assert "THIS FILE HOLDS SECRETS" in text
+    assert SECRETS["proxy.password"] not in text  # the ini has no proxy keys
+
+
+def test_ini_setup_command_line() -> None:
+    lines = render(demo(), "mabs-ini").splitlines()
+    assert (";   start /wait <extracted folder>\\Setup.exe /i /f <extracted folder>\\MABSSetup.ini "
+            "/l <extracted folder>\\MABSSetup.log") in lines
+    # A folder with a space: quoted, and `start` given an empty title (else it takes the path as one).
+    lines = render(proxy_variant(), "mabs-ini").splitlines()
+    assert ';   start "" /wait "C:\\MABS Setup\\Setup.exe" /i /f "C:\\MABS Setup\\MABSSetup.ini" /l "C:\\MABS Setup\\MABSSetup.log"' in lines
+    m = demo()
+    m["extraction"]["settings"]["destination"] = "C:\\MABS"
+    assert ";   start /wait C:\\MABS\\Setup.exe /i /f C:\\MABS\\MABSSetup.ini /l C:\\MABS\\MABSSetup.log" in render(m, "mabs-ini").splitlines()
+
+
+def test_v4_pre_steps_only_for_v4() -> None:
+    v4, v3 = render(demo(), "mabs-ini"), render(proxy_variant(), "mabs-ini")
+    for text in (v4, render(demo(), "ps1")):
+        assert "Microsoft-Hyper-V-Management-PowerShell" in text
+    assert ';   mkdir "C:\\Program Files\\Microsoft Azure Recovery Services Agent"' in v4.splitlines()
+    for text in (v3, render(proxy_variant(), "ps1")):
+        assert "dism" not in text.lower() and "Hyper-V" not in text
+
+
+def test_vault_target_with_a_space_is_refused() -> None:
+    m = demo()
+    m["vault"]["settings"]["target_path"] = "C:\\MABS Setup\\vault.VaultCredentials"
+    for fmt in ("mabs-ini", "ps1"):
+        with pytest.raises(InputError, match="contains a space.*without spaces"):
+            render(m, fmt)
+    render(m, "mars-cmd")  # the MARS command line does not use it
+
+
+@pytest.mark.parametrize(("section", "field", "words"), [("vault", "target_path", "vault.target_path is not set"),
+                                                          ("encryption", "target_save_location", "encryption.target_save_location is not set")])
+def test_missing_target_paths_are_refused(section: str, field: str, words: str) -> None:
+    m = demo()
+    m[section]["settings"][field] = None
+    with pytest.raises(InputError, match=words):
+        render(m, "mabs-ini")
+
+
+def test_line_breaks_cannot_inject_ini_keys() -> None:
+    m = demo()
+    m["installation"]["settings"]["company_name"] = "Contoso\nSecurityPassphrase=owned"
+    with pytest.raises(InputError, match="installation.company_name: contains a line break"):
+        render(m, "mabs-ini")
+
+
+@pytest.mark.parametrize(("value", "words"), [("two\nlines", "line break"), (" padded ", "space")])
+def test_unfit_secret_values_are_refused_without_echo(value: str, words: str) -> None:
+    with pytest.raises(InputError, match=words) as err:
+        render(demo(), "mabs-ini", secrets={"security.password": value})
+    assert value.strip() not in str(err.value)
+
+
+def test_invalid_manifest_is_input_error() -> None:
+    m = demo()
+    del m["vault"]
+    with pytest.raises(InputError):
+        render(m, "mabs-ini")
+    with pytest.raises(InputError, match="unknown export format"):
+        render(demo(), "bat")
+
+
+# --- mars-cmd ------------------------------------------------------------------------------
+
+
+def _command_line(text: str) -> str:
+    return next(line for line in text.splitlines() if "MARSAgentInstaller.exe" in line and not line.startswith("rem"))
+
+
+def test_mars_cmd_without_proxy() -> None:
+    line = _command_line(render(demo(), "mars-cmd"))
+    assert line == ('"%SETUP_FOLDER%\\MARSAgent\\MARSAgentInstaller.exe" /q /nu /m '
+                    '/p:"C:\\Program Files\\Microsoft Azure Recovery Services Agent" /s:"C:\\MABS\\Scratch"')
+
+
+def test_mars_cmd_with_proxy_reads_the_password_at_run_time() -> None:
+    text = render(proxy_variant(), "mars-cmd")
+    line = _command_line(text)
+    assert " /m " not in line  # no Microsoft Update opt-in in this variant
+    assert line.endswith('/ph proxy.contoso.local /po 8080 /pu CONTOSO\\svc-mabs /pw "%MABS_WIZARD_PROXY_PASSWORD%"')
+    assert "if not defined MABS_WIZARD_PROXY_PASSWORD (" in text
+    assert 'set "SETUP_FOLDER=C:\\MABS Setup"' in text
+
+
+def test_mars_cmd_with_secrets_escapes_for_cmd() -> None:
+    text = render(proxy_variant(), "mars-cmd", secrets=SECRETS)
+    assert _command_line(text).endswith('/pw "Pr0xy%%Pa55^&word"')  # % doubled, quoted (^ and & are literal inside quotes)
+    assert "THIS FILE HOLDS THE PROXY PASSWORD" in text
+
+
+def test_mars_cmd_refuses_a_double_quote() -> None:
+    m = proxy_variant()
+    m["proxy"]["settings"]["username"] = 'svc"mabs'
+    with pytest.raises(InputError, match="proxy.username: contains a double quote"):
+        render(m, "mars-cmd")
+    with pytest.raises(InputError, match="double quote") as err:
+        render(proxy_variant(), "mars-cmd", secrets={"proxy.password": 'a"b-Secret'})
+    assert "a\"b-Secret" not in str(err.value)
+
+
+# --- ps1 -----------------------------------------------------------------------------------
+
+
+def _strip_ps_strings(text: str) -> str:
+    """The script with here-strings, block comments, strings and line comments removed: the code."""
+    text = re.sub(r"@'\n.*?\n'@", "@''@", text, flags=re.S)
+    text = re.sub(r"<#.*?#>", "", text, flags=re.S)
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == "#":
+            while i < len(text) and text[i] != "\n":
+                i += 1
+        elif c == "'":
+            i += 1
+            while i < len(text) and not (text[i] == "'" and text[i + 1 : i + 2] != "'"):
+                i += 2 if text[i] == "'" else 1
+            assert i < len(text), "unterminated single-quoted string"
+            out.append("''")
+            i += 1
+        elif c == '"':
+            i += 1
+            while i < len(text) and text[i] != '"':
+                i += 2 if text[i] == "`" else 1
+            assert i < len(text), "unterminated double-quoted string"
+            out.append('""')
+            i += 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_ps1_shape(variant: str) -> None:
+    text = render(VARIANTS[variant](), "ps1")
+    code = _strip_ps_strings(text)
+    for opener, closer in ("{}", "()", "[]"):
+        assert code.count(opener) == code.count(closer), f"unbalanced {opener}{closer}"
+    assert "$ErrorActionPreference = 'Stop'" in text and "Set-StrictMode -Version Latest" in text
+    assert "ConvertFrom-SecureString" not in text
+    assert "Start-OBRegistration -VaultCredentials $VaultCredentials -Confirm:$false" in text
+    assert "Set-OBMachineSetting -EncryptionPassphrase $Secrets['encryption.passphrase']" in text
+    assert "Start-Process -FilePath $SetupExe -Wait -PassThru -ArgumentList @('/i', '/f'," in text
+    # Every secret is read at run time, as a SecureString.
+    reads = re.findall(r"^\s*\S+ = Read-Secret -Prompt", text, flags=re.M)
+    assert len(reads) == (4 if variant == "proxy" else 3)
+    read_hosts = [line for line in text.splitlines() if "Read-Host" in line and not line.lstrip().startswith("#")]
+    assert read_hosts and all("-AsSecureString" in line for line in read_hosts)
+
+
+def test_ps1_embedded_ini_has_tokens_not_secrets() -> None:
+    text = render(proxy_variant(), "ps1", secrets=SECRETS)  # given secrets anyway: still none embedded
+    for value in SECRETS.values():
+        assert value not in text
+    body = re.search(r"@'\n(.*?)\n'@", text, flags=re.S)
+    assert body is not None
+    opts = _ini(body.group(1))["OPTIONS"]
+    assert tuple(opts) == INI_KEYS
+    assert opts["SqlAccountPassword"] == "@@SECRET:security.password@@"
+    assert opts["CompanyName"] == "Contoso O'Brien & Partners"  # a single-quoted here-string needs no escaping
+
+
+def test_ps1_proxy_and_no_proxy() -> None:
+    with_proxy = render(proxy_variant(), "ps1")
+    assert "Set-OBMachineSetting -ProxyServer $ProxyServer -ProxyPort $ProxyPort -ProxyUsername $ProxyUser -ProxyPassword $ProxyPassword" in with_proxy
+    assert "$ProxyServer      = 'http://proxy.contoso.local'" in with_proxy
+    assert "'/ph', 'proxy.contoso.local', '/po', '8080', '/pu', 'CONTOSO\\svc-mabs'" in with_proxy
+    assert "'/pw'" not in with_proxy and "-NoProxy" not in with_proxy
+    assert "$SetupFolder      = 'C:\\MABS Setup'" in with_proxy
+    without = render(demo(), "ps1")
+    assert "Set-OBMachineSetting -NoProxy" in without and "-ProxyServer" not in without
+    assert "$SetupFolder      = $PSScriptRoot" in without
+
+
+def test_ps1_quotes_single_quotes_in_paths() -> None:
+    m = demo()
+    m["vault"]["settings"]["target_path"] = "C:\\O'Brien\\vault.VaultCredentials"
+    assert "$VaultCredentials = 'C:\\O''Brien\\vault.VaultCredentials'" in render(m, "ps1")
+
+
+# --- secrets never leak into exports made without them --------------------------------------
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_no_secret_in_any_export_without_secrets(variant: str) -> None:
+    m = VARIANTS[variant]()
+    for fmt in FORMATS:
+        without = render(m, fmt)
+        for value in SECRETS.values():
+            assert value not in without
+            assert value.replace("%", "%%") not in without
+        # ...while the same export made with them does hold them, so the check above can fail.
+        if secrets_needed(m, fmt):
+            with_secrets = render(m, fmt, secrets=SECRETS)
+            needed = [f for f in secrets_needed(m, fmt)]
+            assert any(SECRETS[f] in with_secrets or SECRETS[f].replace("%", "%%") in with_secrets for f in needed)
+
+
+def test_secrets_needed_per_format() -> None:
+    assert sorted(secrets_needed(demo(), "mabs-ini")) == ["encryption.passphrase", "security.password", "sql.admin_password"]
+    assert secrets_needed(demo(), "mabs-ini")["sql.admin_password"] is None  # the demo records none
+    assert secrets_needed(demo(), "mars-cmd") == {}  # no proxy
+    assert list(secrets_needed(proxy_variant(), "mars-cmd")) == ["proxy.password"]
+    assert secrets_needed(proxy_variant(), "ps1") == {}
+
+
+# --- bytes on disk ---------------------------------------------------------------------------
+
+
+def test_encode_crlf_and_bom() -> None:
+    text = render(demo(), "ps1")
+    data = encode("ps1", text)
+    assert data.startswith(b"\xef\xbb\xbf#Requires") and b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
+    ini = encode("mabs-ini", render(demo(), "mabs-ini"))
+    assert not ini.startswith(b"\xef\xbb\xbf") and ini.count(b"\r\n") == render(demo(), "mabs-ini").count("\n")
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str
+    parser.read_string(ini.decode("utf-8"))
+    assert tuple(parser["OPTIONS"]) == INI_KEYS
+
+
+def test_variants_do_not_share_state() -> None:
+    a = demo()
+    b = copy.deepcopy(a)
+    render(a, "ps1")
+    assert a == b  # render never mutates its input

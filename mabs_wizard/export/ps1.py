@@ -55,8 +55,14 @@ def render_ps1(plan: TargetPlan) -> str:
         f"    Written by mabs-wizard from the install manifest of {plan.finished_at}.",
         "    Steps:",
         *(f"      {i}. {text}" for i, text in enumerate(steps, 1)),
-        "    It can run again, e.g. after the restart Hyper-V may need: the pre-steps and the agent install",
-        "    are skipped when already done; pass -SkipSetup once MABS is installed.",
+        *(
+            [
+                "    It can run again, e.g. after the restart Hyper-V may need: the pre-steps and the agent install",
+                "    are skipped when already done; pass -SkipSetup once MABS is installed.",
+            ]
+            if v4
+            else ["    It can run again: the agent install is skipped when already done; pass -SkipSetup once MABS is installed."]
+        ),
         "",
         "    No secret is stored in this script: each is asked for with Read-Host -AsSecureString when it",
         "    runs. Setup reads its ini in plain text, so the ini is written to a new folder under your",

@@ -10,8 +10,7 @@
       1. The MARS agent, installed first with the proxy, so it reaches Azure when setup registers the server.
       2. MABS setup with the ini (S2); setup installs the agent and registers the server with the vault.
       3. With -RegisterWithCmdlets: Start-OBRegistration and the encryption passphrase (S6).
-    It can run again, e.g. after the restart Hyper-V may need: the pre-steps and the agent install
-    are skipped when already done; pass -SkipSetup once MABS is installed.
+    It can run again: the agent install is skipped when already done; pass -SkipSetup once MABS is installed.
 
     No secret is stored in this script: each is asked for with Read-Host -AsSecureString when it
     runs. Setup reads its ini in plain text, so the ini is written to a new folder under your

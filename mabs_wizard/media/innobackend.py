@@ -186,9 +186,14 @@ def _problems(media: MediaSet, t: _Transcript, plan: InnoPlan | None) -> list[st
         problems.append(f"{name}: truncated: {have} bytes, the installer expects {wanted}; download it again")
     for checksum, at_slice in t.mismatches:
         path = by_checksum.get(checksum, "a file")
-        slices = t.file_slices.get(path) or [at_slice]
-        where = " … ".join(dict.fromkeys(s for s in slices if s)) or media.installer
-        problems.append(f"{where}: checksum mismatch in {path}: the part holding it is corrupt; download it again")
+        slices = list(dict.fromkeys(s for s in (t.file_slices.get(path) or [at_slice]) if s)) or [media.installer]
+        if len(slices) == 1:
+            problems.append(f"{slices[0]}: checksum mismatch in {path}: the part holding it is corrupt; download it again")
+        else:
+            problems.append(
+                f"{', '.join(slices)}: checksum mismatch in {path}, whose data lies in these parts: one of them is "
+                "corrupt; download them again (a SHA256SUMS file beside the parts would name the one)"
+            )
     for name in t.not_parts:
         problems.append(
             f"{name}: not part of this installer (the set ends before it); move it out of the folder"

@@ -4,8 +4,8 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 KIT     := demo-kit
 # Debian packages the tests use for real: innoextract (Inno Setup media), tinyproxy (proxy tests),
-# gnome-keyring + dbus (a real Secret Service), unzip (benchmark baseline).
-APT_PKGS := innoextract tinyproxy gnome-keyring libsecret-tools dbus dbus-daemon unzip
+# gnome-keyring + dbus (a real Secret Service), unzip (benchmark baseline), openssl (Windows-style PFX).
+APT_PKGS := innoextract tinyproxy gnome-keyring libsecret-tools dbus dbus-daemon unzip openssl
 
 .PHONY: run test bench venv system-deps demo clean schema
 

@@ -66,7 +66,8 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: maps the engine's exceptions to exit codes and one clear message each."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or bool(os.environ.get("MABS_WIZARD_DEBUG"))
     try:
-        cli.main(args=argv, prog_name="mabs-wizard", standalone_mode=False)
+        # standalone_mode=False makes click *return* ctx.exit(n)'s code instead of exiting.
+        code = cli.main(args=argv, prog_name="mabs-wizard", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("cancelled", err=True)
         sys.exit(EXIT_CANCELLED)
@@ -94,4 +95,4 @@ def main(argv: list[str] | None = None) -> None:
             err=True,
         )
         sys.exit(EXIT_FAILED)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

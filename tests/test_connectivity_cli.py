@@ -53,8 +53,8 @@ def test_not_connected_exit_3_with_table_and_row(https_ok, pki: LoopbackPKI) -> 
     assert res.returncode == 3, res.stderr
     lines = res.stdout.splitlines()
     assert lines[0].split() == ["Endpoint", "Outcome", "HTTP", "Time", "Detail"]
-    assert any(refused in l and "connection-refused" in l for l in lines)
-    assert any("a.invalid" in l and "dns-failure" in l for l in lines)
+    assert any(refused in line and "connection-refused" in line for line in lines)
+    assert any("a.invalid" in line and "dns-failure" in line for line in lines)
     assert "Lost connectivity > 15 days  Expired" in res.stdout
     assert "never connected" in res.stdout  # the note that explains the mapping
 

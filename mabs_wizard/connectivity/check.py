@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from mabs_wizard.connectivity.probe import ProbeRun, run_probe
 from mabs_wizard.connectivity.report import ConnectivityReport
+from mabs_wizard.connectivity.states import ConnectivityState
 from mabs_wizard.connectivity.targets import Endpoint, ProxyConfig, parse_endpoint
 from mabs_wizard.errors import Cancelled, InputError
 
@@ -133,7 +134,7 @@ def check_connectivity(
 
     results = [run.result for run in runs]
     assert all(r is not None for r in results)  # every run was finished or aborted above
-    state = "connected" if all(r.outcome == "reachable" for r in results if r) else "not-connected"
+    state: ConnectivityState = "connected" if all(r.outcome == "reachable" for r in results if r) else "not-connected"
     return ConnectivityReport(
         state=state,
         endpoints=[r for r in results if r is not None],

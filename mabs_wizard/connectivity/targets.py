@@ -13,7 +13,9 @@ from urllib.parse import urlsplit
 
 from mabs_wizard.connectivity.report import ProxySummary
 
-_HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
+# Letters, digits, hyphens, and underscores (not in the DNS host-name rule, but found in internal names
+# and accepted by resolvers); no empty labels, no leading or trailing hyphen.
+_HOST = re.compile(r"^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$")
 _VISIBLE_ASCII = re.compile(r"^[\x21-\x7e]+$")
 
 
@@ -84,9 +86,8 @@ class ProxyConfig:
             raise ValueError(f"proxy host {self.host!r} is not a valid host name or IP address")
         if not isinstance(self.port, int) or isinstance(self.port, bool) or not 1 <= self.port <= 65535:
             raise ValueError(f"proxy port {self.port!r} is not in 1-65535")
-        if self.username is not None:
-            if not self.username or ":" in self.username or not self.username.isprintable():
-                raise ValueError("the proxy user name must be non-empty, printable and without ':' (Basic authentication)")
+        if self.username is not None and (not self.username or ":" in self.username or not self.username.isprintable()):
+            raise ValueError("the proxy user name must be non-empty, printable and without ':' (Basic authentication)")
         if self.password is not None and self.username is None:
             raise ValueError("a proxy password needs a proxy user name")
 

@@ -1,0 +1,64 @@
+"""How long the connectivity check takes (medians of several runs).
+
+* the default Azure Backup endpoints from this machine: on a closed network each probe ends at the
+  DNS failure, so the whole check is milliseconds (this one asks the configured DNS server; the tests
+  never do);
+* five loopback HTTPS endpoints, directly and through a real tinyproxy with Basic authentication;
+* five hung endpoints: the check ends at its bound (1 s here), not five times it;
+* `mabs-wizard check-connectivity` as a process (interpreter start-up included).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def median_ms(fn: Callable[[], object], runs: int = 5) -> float:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples) * 1000
+
+
+def main() -> None:
+    from mabs_wizard.connectivity import DEFAULT_ENDPOINTS, ProxyConfig, check_connectivity
+    from tests.net_fixtures import https_server, make_pki, silent_server, tinyproxy
+
+    first = check_connectivity(DEFAULT_ENDPOINTS)
+    rows: list[tuple[str, float, str]] = [
+        ("default endpoints (this host)", median_ms(lambda: check_connectivity(DEFAULT_ENDPOINTS)), first.summary()),
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        pki = make_pki(Path(tmp) / "pki")
+        with https_server(pki.good) as ok, tinyproxy(Path(tmp) / "proxy") as proxy, silent_server() as hung:
+            urls = [f"{ok.url}?n={i}" for i in range(5)]
+            direct = check_connectivity(urls, ca_file=pki.ca_file)
+            rows.append(("5 loopback HTTPS, direct", median_ms(lambda: check_connectivity(urls, ca_file=pki.ca_file)), direct.summary()))
+            via = ProxyConfig(proxy.host, proxy.port, proxy.user, proxy.password)
+            through = check_connectivity(urls, proxy=via, ca_file=pki.ca_file)
+            rows.append(("5 loopback HTTPS, via tinyproxy", median_ms(lambda: check_connectivity(urls, proxy=via, ca_file=pki.ca_file)),
+                         through.summary()))
+            stuck = [f"https://127.0.0.1:{hung.port}/{i}" for i in range(5)]
+            rows.append(("5 hung endpoints, timeout 1 s", median_ms(lambda: check_connectivity(stuck, timeout_s=1), runs=3), "bounded"))
+    env = {k: v for k, v in os.environ.items() if k != "MABS_WIZARD_PROXY_PASSWORD"}
+    cli = [sys.executable, "-m", "mabs_wizard", "check-connectivity"]
+    rows.append(("check-connectivity CLI (process)", median_ms(lambda: subprocess.run(cli, capture_output=True, env=env, cwd=ROOT)), "exit 3 here"))
+    width = max(len(r[0]) for r in rows)
+    for name, ms, note in rows:
+        print(f"{name:<{width}}  {ms:8.1f} ms  {note}")
+
+
+if __name__ == "__main__":
+    main()

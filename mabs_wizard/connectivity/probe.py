@@ -10,6 +10,7 @@ a probe at the deadline (its daemon thread ends when the resolver gives up).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import re
 import socket
@@ -97,7 +98,8 @@ class ProbeRun:
         """Make ``sock`` the one :meth:`abort` shuts down; closes it at once if the probe was abandoned."""
         with self._lock:
             if self.result is not None:
-                sock.close()
+                with contextlib.suppress(OSError):
+                    sock.close()
                 raise _Abandoned
             self._sock = sock
 
@@ -119,14 +121,20 @@ class ProbeRun:
         detail = reason or f"no answer within {timeout_s:g} s {stage.label}"
         self.finish(stage.on_timeout, detail)
         with self._lock:
-            sock = self._sock
-        if sock is not None:
-            try:
-                # The base-class shutdown works on the descriptor even for an SSLSocket whose
-                # handshake is running in the worker thread; close() is left to the worker.
-                socket.socket.shutdown(sock, socket.SHUT_RDWR)
-            except OSError:
-                pass
+            # Under the lock the worker cannot close the socket (and its descriptor be reused)
+            # between the check and the call. The base-class shutdown works on the descriptor even
+            # for an SSLSocket whose handshake runs in the worker thread; it does not block.
+            if self._sock is not None:
+                with contextlib.suppress(OSError):
+                    socket.socket.shutdown(self._sock, socket.SHUT_RDWR)
+
+    def close(self, sock: socket.socket) -> None:
+        """The worker's close, serialised with :meth:`abort`."""
+        with self._lock:
+            if self._sock is sock:
+                self._sock = None
+            with contextlib.suppress(OSError):
+                sock.close()
 
 
 def _left(until: float) -> float:
@@ -155,7 +163,7 @@ def _connect(run: ProbeRun, infos: list[tuple], until: float) -> socket.socket:
             sock.connect(address)
             return sock
         except OSError as exc:
-            sock.close()
+            run.close(sock)
             last = exc
             if isinstance(exc, TimeoutError):
                 raise
@@ -318,7 +326,4 @@ def run_probe(run: ProbeRun, proxy: ProxyConfig | None, context: ssl.SSLContext,
         run.finish(stage.on_error, f"{stage.label}: unexpected {type(exc).__name__}")
     finally:
         if sock is not None:
-            try:
-                sock.close()
-            except OSError:
-                pass
+            run.close(sock)

@@ -246,7 +246,7 @@ def _keep_secret(answers: Answers, ctx: RunContext, name: str, ref: Any) -> Secr
     store = _store(answers, ctx)
     service, username = answers.secret_store.service, f"{ctx.facts.computer_name}/{name}"
     store.put(service, username, value)
-    return SecretRecord(store=store.kind, service=service, username=username, backend=store.describe(),
+    return SecretRecord(**store.reference(service, username), backend=store.describe(),
                         fingerprint=fingerprint(value), source=ctx.secrets.source(name))
 
 
@@ -307,12 +307,10 @@ def apply_proxy(answers: Answers, ctx: RunContext) -> StepOutcome:
     if not proxy.check:
         outcome.result["connectivity"] = None
         return outcome
-    from mabs_wizard.connectivity import state_table
+    from mabs_wizard.connectivity import with_capabilities
 
     report = _connectivity(answers, ctx).result()
-    row = state_table(report.state, proxy.subscription_state)
-    outcome.result["connectivity"] = report.model_dump(mode="json")
-    outcome.result["capabilities"] = row.model_dump(mode="json") if isinstance(row, BaseModel) else row
+    outcome.result["connectivity"] = with_capabilities(report, proxy.subscription_state)
     for ep in report.endpoints:
         ctx.emit(Message("proxy", "info" if ep.outcome == "reachable" else "warning", f"{ep.url}: {ep.outcome} {ep.detail}".rstrip()))
     if report.state == "connected":
@@ -332,13 +330,9 @@ def _connectivity(answers: Answers, ctx: RunContext) -> Future[Any]:
         proxy = answers.proxy
 
         def probe() -> Any:
-            from mabs_wizard.connectivity import ProxyConfig, check_connectivity
+            from mabs_wizard.connectivity import check_answers
 
-            config = None
-            if proxy.use_proxy:
-                config = ProxyConfig(host=proxy.host or "", port=proxy.port or 0, username=proxy.username,
-                                     password=ctx.secrets.resolve("proxy.password", proxy.password))
-            return check_connectivity(proxy.endpoints, proxy=config, ca_file=proxy.ca_file, timeout_s=proxy.timeout_s)
+            return check_answers(proxy, password=ctx.secrets.resolve("proxy.password", proxy.password), cancel=ctx.cancel)
 
         future: Future[Any] = Future()
 

@@ -32,6 +32,7 @@ class SecretRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     store: Literal["keyring", "file"]
+    path: str | None = Field(None, description="the encrypted store file, for store 'file'")
     service: str
     username: str
     backend: str = Field(description="which keyring backend or encrypted file held it at write time")

@@ -45,7 +45,7 @@ def with_records(data: dict[str, Any], store: Any, values: dict[str, str]) -> di
         section, name = where[field]
         username = f"MABS01/{field}"
         store.put(SERVICE, username, value)
-        data[section]["settings"][name] = {"store": store.kind, "service": SERVICE, "username": username,
+        data[section]["settings"][name] = {**store.reference(SERVICE, username),
                                            "backend": store.describe(), "fingerprint": fingerprint(value), "source": "prompt"}
     return data
 

@@ -7,27 +7,22 @@ written 0600, with a warning. The ps1 never holds a secret: it asks for each whe
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-_FILE_BACKEND = re.compile(r"^encrypted file (.+?) \(scrypt")
-
-
 def _store_path(record: Any, override: Path | None) -> Path | None:
     if record.store != "file":
         return None
     if override is not None:
         return override
-    match = _FILE_BACKEND.match(record.backend)
-    if match is None:
+    if not record.path:
         from mabs_wizard.errors import InputError
 
-        raise InputError(f"cannot tell which encrypted store file holds {record.username}; pass --store-file")
-    return Path(match.group(1))
+        raise InputError(f"the manifest does not say which encrypted store file holds {record.username}; pass --store-file")
+    return Path(record.path)
 
 
 def fetch_secrets(records: dict[str, Any], store_file: Path | None) -> tuple[dict[str, str], list[str]]:

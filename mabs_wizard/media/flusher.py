@@ -1,7 +1,9 @@
 """Making the extracted files durable without serialising the disk behind the CPU.
 
-Each finished file's descriptor goes to a worker thread that fsyncs and closes it, so the disk
-flushes one file while the next is being read, checked and written. The staging folder is renamed
+Each finished file's descriptor goes to a few worker threads that fsync and close it, so the disk
+flushes while the next files are read, checked and written; several fsyncs in flight let the
+filesystem batch them into one journal commit (thousands of small files would otherwise wait on one
+commit each). The staging folder is renamed
 into place only after every flush succeeded: after a crash the destination holds complete files or
 does not exist, never zero-filled ones.
 """
@@ -14,19 +16,23 @@ import threading
 from pathlib import Path
 
 
+WORKERS = 4
+
+
 class Flusher:
-    def __init__(self, durable: bool = True) -> None:
+    def __init__(self, durable: bool = True, workers: int = WORKERS) -> None:
         self.durable = durable
         self._error: OSError | None = None
         self._queue: queue.Queue[int | None] = queue.Queue(maxsize=64)  # bounds the open descriptors
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         if durable:
-            self._thread = threading.Thread(target=self._run, name="fsync", daemon=True)
-            self._thread.start()
+            self._threads = [threading.Thread(target=self._run, name=f"fsync-{i}", daemon=True) for i in range(workers)]
+            for thread in self._threads:
+                thread.start()
 
     def hand_over(self, fd: int) -> None:
         """Take ownership of ``fd``: it will be fsynced (when durable) and closed."""
-        if self._thread is None:
+        if not self._threads:
             os.close(fd)
             return
         self._queue.put(fd)
@@ -49,10 +55,11 @@ class Flusher:
         self._stop()
 
     def _stop(self) -> None:
-        if self._thread is not None:
+        for _ in self._threads:
             self._queue.put(None)
-            self._thread.join()
-            self._thread = None
+        for thread in self._threads:
+            thread.join()
+        self._threads = []
 
     def _run(self) -> None:
         while True:

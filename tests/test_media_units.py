@@ -55,7 +55,8 @@ def test_safe_names(name: str) -> None:
 @pytest.mark.parametrize(("name", "reason"), [
     ("", "empty"), ("../x", ".."), ("a/../../x", ".."), ("/etc/passwd", "absolute"), ("C:/x", "drive letter"),
     ("c:x", "drive letter"), ("a\\b", "backslash"), ("a//b", "empty path component"), ("a/b:c", "':'"),
-    ("a\x00b", "NUL"), ("a\nb", "control character"),
+    ("a\x00b", "NUL"), ("a\nb", "control character"), ("Docs/CON", "reserved Windows device"),
+    ("nul.txt", "reserved Windows device"), ("Docs./a", "ends with a dot"), ("a /b", "ends with a dot or space"),
 ])
 def test_unsafe_names(name: str, reason: str) -> None:
     problem = path_problem(name)

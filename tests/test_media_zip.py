@@ -17,7 +17,7 @@ from mabs_wizard.errors import Cancelled, InputError
 from mabs_wizard.events import CancelToken, Message, Progress
 from mabs_wizard.media import check_destination, discover, extract
 from mabs_wizard.media.staging import LOCK
-from mabs_wizard.media.zipwriter import Member, deflated, directory
+from mabs_wizard.media.zipwriter import Member, deflated
 from tests.media_kit import (
     INSTALLER,
     STEM,

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from mabs_wizard.errors import InputError
 from mabs_wizard.media.integrity import SHA256SUMS
-from mabs_wizard.media.problems import refuse
 from mabs_wizard.media.models import MediaKind, MediaPart, MediaSet
+from mabs_wizard.media.problems import refuse
 from mabs_wizard.media.spanned import SpannedReader
 from mabs_wizard.media.zipformat import LOCAL_SIG, find_eocd
 

@@ -18,8 +18,8 @@ from mabs_wizard.media.destination import destination_findings
 from mabs_wizard.media.discovery import discover
 from mabs_wizard.media.innobackend import extract_inno, plan_inno, verify_inno
 from mabs_wizard.media.integrity import expected_digests, hash_parts
-from mabs_wizard.media.problems import refuse
 from mabs_wizard.media.models import ExtractionResult, MediaSet, PartRecord
+from mabs_wizard.media.problems import refuse
 from mabs_wizard.media.progress import ProgressMeter
 from mabs_wizard.media.spanned import SpannedReader
 from mabs_wizard.media.staging import Staging

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from mabs_wizard.errors import InputError, WizardError
 from mabs_wizard.events import CancelToken
-from mabs_wizard.media.problems import refuse
 from mabs_wizard.media.models import MediaSet
+from mabs_wizard.media.problems import refuse
 from mabs_wizard.media.progress import ProgressMeter
 from mabs_wizard.media.safety import path_problem, windows_key
 

@@ -7,7 +7,6 @@ second thread (hashlib releases the GIL on big buffers) so they cost no extra pa
 from __future__ import annotations
 
 import hashlib
-import os
 import queue
 import re
 import threading
@@ -16,8 +15,8 @@ from pathlib import Path
 
 from mabs_wizard.errors import InputError
 from mabs_wizard.events import CancelToken
-from mabs_wizard.media.problems import refuse
 from mabs_wizard.media.models import MediaSet
+from mabs_wizard.media.problems import refuse
 
 SHA256SUMS = "SHA256SUMS"
 MAX_SUMS_FILE = 1 * 2**20

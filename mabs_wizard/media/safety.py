@@ -18,6 +18,8 @@ from mabs_wizard.media.zipformat import DEFLATED, FLAG_ENCRYPTED, STORED, ZipEnt
 # megabytes of zeros (a log, a sparse image) may legitimately compress that well.
 MAX_RATIO = 200
 RATIO_FLOOR = 16 * 2**20
+WINDOWS_DEVICES = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                             *(f"LPT{i}" for i in range(1, 10))})
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,11 @@ def path_problem(name: str) -> str | None:
         return "empty path component ('//')"
     if any(":" in c for c in components):
         return "':' in the name (an NTFS stream or drive)"
+    for component in components:
+        if component.split(".")[0].upper() in WINDOWS_DEVICES:
+            return f"{component!r} is a reserved Windows device name"
+        if component not in (".",) and component[-1] in ". ":
+            return f"{component!r} ends with a dot or space (Windows would drop it and merge names)"
     return None
 
 

@@ -21,8 +21,8 @@ from mabs_wizard.errors import InputError, WizardError
 from mabs_wizard.events import CancelToken
 from mabs_wizard.media.flusher import Flusher
 from mabs_wizard.media.integrity import BufferPool, PartHasher
-from mabs_wizard.media.problems import refuse
 from mabs_wizard.media.models import MediaSet
+from mabs_wizard.media.problems import refuse
 from mabs_wizard.media.progress import ProgressMeter
 from mabs_wizard.media.safety import SafeMember, check_members
 from mabs_wizard.media.spanned import SpannedReader

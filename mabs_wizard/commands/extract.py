@@ -7,6 +7,7 @@ line a second otherwise); the summary, or the result as JSON with ``--json``, to
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -36,7 +37,8 @@ class ProgressPrinter:
             self._last = now
             line = describe_progress(event)
             if self.tty:
-                self.stream.write("\r\x1b[K" + line)
+                width = shutil.get_terminal_size().columns - 1  # one line, however narrow the terminal
+                self.stream.write("\r\x1b[K" + line[:width])
                 self._dirty = True
             else:
                 self.stream.write(line + "\n")

@@ -97,10 +97,13 @@ def _command(*args: str) -> list[str]:
 
 def plan_inno(media: MediaSet) -> InnoPlan:
     exe = str(media.installer_path)
-    run = subprocess.run(
-        _command("--list", "--silent", "--list-sizes", "--list-checksums", exe),
-        stdin=subprocess.DEVNULL, capture_output=True, timeout=LIST_TIMEOUT,
-    )
+    try:
+        run = subprocess.run(
+            _command("--list", "--silent", "--list-sizes", "--list-checksums", exe),
+            stdin=subprocess.DEVNULL, capture_output=True, timeout=LIST_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:
+        raise WizardError(f"{media.installer}: innoextract --list did not finish within {LIST_TIMEOUT} s") from None
     out = run.stdout.decode("utf-8", "replace")
     err = run.stderr.decode("utf-8", "replace")
     if run.returncode != 0:

@@ -227,3 +227,39 @@ def test_exe_given_directly_and_help(media: Path, tmp_path: Path) -> None:
     assert run_cli(media / INSTALLER, tmp_path / "out").returncode == 0
     helped = subprocess.run([CLI, "extract", "--help"], capture_output=True, text=True)
     assert helped.returncode == 0 and "never run on this host" in helped.stdout
+
+
+INNO_CHILD = """
+import sys, time
+from pathlib import Path
+from mabs_wizard.events import CancelToken, Progress
+from mabs_wizard.media import extract
+
+def emit(event):
+    if isinstance(event, Progress) and not event.current.startswith("verifying"):
+        print("PAUSED", event.current, flush=True)
+        while True:  # test harness: hold the extraction pass here until killed
+            time.sleep(0.01)
+
+extract(Path(sys.argv[1]), Path(sys.argv[2]), emit=emit, cancel=CancelToken())
+"""
+
+
+def test_sigkill_during_inno_extraction_then_rerun_starts_clean(tmp_path: Path) -> None:
+    from tests.media_kit import copy_inno, payload_digests
+
+    media = copy_inno("is5.5.9-span-none", tmp_path)
+    child = subprocess.Popen([sys.executable, "-c", INNO_CHILD, str(media), str(tmp_path / "out")],
+                             stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert child.stdout is not None
+    assert child.stdout.readline().startswith("PAUSED")
+    child.kill()
+    child.wait(timeout=30)
+    [staging] = leftovers(tmp_path, "out")
+    assert staging.startswith(".out.mabs-partial-")
+    # innoextract was started with a parent-death signal: it must not outlive the killed wizard.
+    _wait_for(lambda: subprocess.run(["pgrep", "-f", f"innoextract.*{tmp_path}"], capture_output=True).returncode == 1)
+    rerun = run_cli(media, tmp_path / "out")
+    assert rerun.returncode == 0, rerun.stderr
+    assert leftovers(tmp_path, "out") == ["out"]
+    assert tree_digests(tmp_path / "out") == payload_digests()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from mabs_wizard.errors import InputError
@@ -18,7 +19,7 @@ from mabs_wizard.media.destination import destination_findings
 from mabs_wizard.media.discovery import discover
 from mabs_wizard.media.innobackend import extract_inno, plan_inno, verify_inno
 from mabs_wizard.media.integrity import expected_digests, hash_parts
-from mabs_wizard.media.models import ExtractionResult, MediaSet, PartRecord
+from mabs_wizard.media.models import Backend, ExtractionResult, MediaSet, PartRecord
 from mabs_wizard.media.problems import refuse
 from mabs_wizard.media.progress import ProgressMeter
 from mabs_wizard.media.spanned import SpannedReader
@@ -77,26 +78,32 @@ def extract(
                               durable=durable)
     else:
         result = _extract_inno(media, destination, emit=emit, cancel=cancel, step=step, expected=expected)
-    parts, backend, count, nbytes, setup, more_warnings = result
-    if not setup:
+    if not result.setup_exe:
         emit(Message(step, "warning", "no Setup.exe in the extracted files: is this the MABS download?"))
     return ExtractionResult(
         source=media.folder,
         installer=media.installer,
-        parts=parts,
-        backend=backend,
-        file_count=count,
-        bytes_extracted=nbytes,
+        parts=result.parts,
+        backend=result.backend,
+        file_count=result.file_count,
+        bytes_extracted=result.bytes_extracted,
         destination=str(destination),
-        setup_exe_found=setup is not None,
-        setup_exe_path=setup,
+        setup_exe_found=result.setup_exe is not None,
+        setup_exe_path=result.setup_exe,
         sha256sums_verified=None if expected is None else not warnings,
         duration_s=round(time.monotonic() - started, 3),
-        warnings=warnings + more_warnings,
+        warnings=warnings + result.warnings,
     )
 
 
-_Outcome = tuple[list[PartRecord], str, int, int, str | None, list[str]]
+@dataclass(frozen=True)
+class _Outcome:
+    parts: list[PartRecord]
+    backend: Backend
+    file_count: int
+    bytes_extracted: int
+    setup_exe: str | None
+    warnings: list[str]
 
 
 def _records(media: MediaSet, digests: list[str]) -> list[PartRecord]:
@@ -113,7 +120,8 @@ def _extract_zip(media: MediaSet, destination: Path, *, emit: Emit, cancel: Canc
             outcome = extract_zip(media, reader, plan, staging.tree, destination=destination, meter=meter,
                                   expected=expected, cancel=cancel, durable=durable)
             staging.commit()
-    return _records(media, outcome.part_sha256), "zip", outcome.file_count, outcome.bytes_extracted, outcome.setup_exe, []
+    return _Outcome(_records(media, outcome.part_sha256), "zip", outcome.file_count, outcome.bytes_extracted,
+                    outcome.setup_exe, [])
 
 
 def _extract_inno(media: MediaSet, destination: Path, *, emit: Emit, cancel: CancelToken | None, step: str,
@@ -160,4 +168,5 @@ def _extract_inno(media: MediaSet, destination: Path, *, emit: Emit, cancel: Can
         staging.commit(staging.tree / "app")
     for warning in outcome.warnings:
         emit(Message(step, "warning", warning))
-    return _records(media, digests), "innoextract", outcome.file_count, outcome.bytes_extracted, outcome.setup_exe, warnings + outcome.warnings
+    return _Outcome(_records(media, digests), "innoextract", outcome.file_count, outcome.bytes_extracted,
+                    outcome.setup_exe, warnings + outcome.warnings)

@@ -23,6 +23,7 @@ class Flusher:
     def __init__(self, durable: bool = True, workers: int = WORKERS) -> None:
         self.durable = durable
         self._error: OSError | None = None
+        self._abandoned = False
         self._queue: queue.Queue[int | None] = queue.Queue(maxsize=64)  # bounds the open descriptors
         self._threads: list[threading.Thread] = []
         if durable:
@@ -51,7 +52,8 @@ class Flusher:
                     os.close(fd)
 
     def close(self) -> None:
-        """Abandon: close whatever is pending (after a failure or cancel)."""
+        """Abandon: close whatever is pending without flushing it (after a failure or cancel)."""
+        self._abandoned = True
         self._stop()
 
     def _stop(self) -> None:
@@ -67,7 +69,7 @@ class Flusher:
             if fd is None:
                 return
             try:
-                if self._error is None:
+                if self._error is None and not self._abandoned:
                     os.fsync(fd)
             except OSError as exc:
                 self._error = exc

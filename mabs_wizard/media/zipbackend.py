@@ -149,7 +149,11 @@ def extract_zip(
     cancel: CancelToken | None,
     durable: bool = True,
 ) -> ZipOutcome:
-    hasher = PartHasher(reader.names, [p.size for p in media.parts], expected)
+    sizes = [end - start for start, end in map(reader.part_bounds, range(len(reader.names)))]
+    changed = [p.name for p, size in zip(media.parts, sizes) if p.size != size]
+    if changed:
+        raise InputError(f"{changed[0]}: changed size since the set was discovered (still downloading?)")
+    hasher = PartHasher(reader.names, sizes, expected)
     pool = BufferPool(BUFFERS, CHUNK)
     flusher = Flusher(durable)
     sweep = _Sweep(reader, hasher, pool, cancel)

@@ -208,6 +208,9 @@ def test_sigint_mid_file_cancels_and_cleans(tmp_path: Path, big_media: list[Memb
     child.send_signal(signal.SIGINT)
     assert child.wait(timeout=30) == 130
     assert leftovers(tmp_path, "out") == []
+    rerun = run_cli(tmp_path / "media", tmp_path / "out")
+    assert rerun.returncode == 0, rerun.stderr
+    assert tree_digests(tmp_path / "out") == expected_tree(big_media)
 
 
 def test_sigkill_mid_file_then_rerun_starts_clean(tmp_path: Path, big_media: list[Member]) -> None:

@@ -86,3 +86,15 @@ def flip_byte(path: Path, offset: int) -> None:
         byte = fh.read(1)
         fh.seek(offset)
         fh.write(bytes([byte[0] ^ 0xFF]))
+
+
+def innoextract_running(mentioning: Path) -> bool:
+    """Is any innoextract process working on a path under ``mentioning``? (reads /proc; no procps)"""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue  # the process ended meanwhile
+        if any(a.endswith(b"innoextract") for a in args) and str(mentioning).encode() in b" ".join(args):
+            return True
+    return False

@@ -249,7 +249,7 @@ extract(Path(sys.argv[1]), Path(sys.argv[2]), emit=emit, cancel=CancelToken())
 
 
 def test_sigkill_during_inno_extraction_then_rerun_starts_clean(tmp_path: Path) -> None:
-    from tests.media_kit import copy_inno, payload_digests
+    from tests.media_kit import copy_inno, innoextract_running, payload_digests
 
     media = copy_inno("is5.5.9-span-none", tmp_path)
     child = subprocess.Popen([sys.executable, "-c", INNO_CHILD, str(media), str(tmp_path / "out")],
@@ -261,7 +261,7 @@ def test_sigkill_during_inno_extraction_then_rerun_starts_clean(tmp_path: Path) 
     [staging] = leftovers(tmp_path, "out")
     assert staging.startswith(".out.mabs-partial-")
     # innoextract was started with a parent-death signal: it must not outlive the killed wizard.
-    _wait_for(lambda: subprocess.run(["pgrep", "-f", f"innoextract.*{tmp_path}"], capture_output=True).returncode == 1)
+    _wait_for(lambda: not innoextract_running(tmp_path))
     rerun = run_cli(media, tmp_path / "out")
     assert rerun.returncode == 0, rerun.stderr
     assert leftovers(tmp_path, "out") == ["out"]

@@ -278,7 +278,9 @@ def apply_checked(key: str) -> Callable[[Answers, RunContext], StepOutcome]:
     def apply(answers: Answers, ctx: RunContext) -> StepOutcome:
         outcome = StepOutcome("checked", _findings(key, answers, ctx))
         for name in secret_fields(STEPS[key].model):
-            record = _keep_secret(answers, ctx, f"{key}.{name}", getattr(getattr(answers, key), name)) if not name.startswith("confirm") else None
+            if name.startswith("confirm"):
+                continue  # a confirmation is only checked, never stored
+            record = _keep_secret(answers, ctx, f"{key}.{name}", getattr(getattr(answers, key), name))
             if record is not None:
                 outcome.secrets[name] = record
                 outcome.status = "done"
@@ -324,27 +326,43 @@ def apply_proxy(answers: Answers, ctx: RunContext) -> StepOutcome:
     return outcome
 
 
-def _connectivity(answers: Answers, ctx: RunContext) -> Future[Any]:
-    """The endpoint probe, started once; run() starts it early so it overlaps extraction."""
-    if "connectivity" not in ctx.memo:
-        proxy = answers.proxy
+def _in_background(ctx: RunContext, key: str, work: Callable[[], Any]) -> Future[Any]:
+    """Start ``work`` once per run on its own thread; the step that needs it waits on the future.
 
-        def probe() -> Any:
-            from mabs_wizard.connectivity import check_answers
-
-            return check_answers(proxy, password=ctx.secrets.resolve("proxy.password", proxy.password), cancel=ctx.cancel)
-
+    For work that does not hold the GIL (network waits, the scrypt KDF), so it overlaps the
+    I/O-bound extraction instead of adding to the run's length.
+    """
+    if key not in ctx.memo:
         future: Future[Any] = Future()
 
         def worker() -> None:
             try:
-                future.set_result(probe())
-            except BaseException as exc:  # handed to the proxy step, which reports it
+                future.set_result(work())
+            except BaseException as exc:  # handed to the step that waits, which reports it
                 future.set_exception(exc)
 
-        threading.Thread(target=worker, name="connectivity", daemon=True).start()
-        ctx.memo["connectivity"] = future
-    return ctx.memo["connectivity"]
+        threading.Thread(target=worker, name=f"mabs-wizard-{key}", daemon=True).start()
+        ctx.memo[key] = future
+    return ctx.memo[key]
+
+
+def _connectivity(answers: Answers, ctx: RunContext) -> Future[Any]:
+    def probe() -> Any:
+        from mabs_wizard.connectivity import check_answers
+
+        proxy = answers.proxy
+        return check_answers(proxy, password=ctx.secrets.resolve("proxy.password", proxy.password), cancel=ctx.cancel)
+
+    return _in_background(ctx, "connectivity", probe)
+
+
+def _verifier(answers: Answers, ctx: RunContext) -> Future[Any]:
+    def derive() -> Any:
+        from mabs_wizard.passphrase import make_verifier
+
+        return make_verifier(ctx.secrets.resolve("encryption.passphrase", answers.encryption.passphrase) or "")
+
+    return _in_background(ctx, "verifier", derive)
 
 
 def apply_vault(answers: Answers, ctx: RunContext) -> StepOutcome:
@@ -355,7 +373,7 @@ def apply_vault(answers: Answers, ctx: RunContext) -> StepOutcome:
 
 
 def apply_encryption(answers: Answers, ctx: RunContext) -> StepOutcome:
-    from mabs_wizard.passphrase import make_verifier, write_passphrase_file
+    from mabs_wizard.passphrase import write_passphrase_file
 
     outcome = apply_checked("encryption")(answers, ctx)
     value = ctx.secrets.resolve("encryption.passphrase", answers.encryption.passphrase)
@@ -364,7 +382,7 @@ def apply_encryption(answers: Answers, ctx: RunContext) -> StepOutcome:
     path = write_passphrase_file(answers.encryption.save_location, value, vault_name=vault_name,
                                  machine=ctx.facts.computer_name, now=ctx.now)
     outcome.result["passphrase_file"] = str(path)
-    outcome.result["verifier"] = make_verifier(value).model_dump(mode="json")
+    outcome.result["verifier"] = _verifier(answers, ctx).result().model_dump(mode="json")
     ctx.emit(Message("encryption", "info", f"passphrase saved to {path} (mode 0600) and to the secret store"))
     return outcome
 
@@ -435,6 +453,8 @@ def run(answers: Answers, ctx: RunContext, *, done: dict[str, StepOutcome] | Non
     outcomes: dict[str, StepOutcome] = dict(done or {})
     if answers.proxy.check and "proxy" not in outcomes:
         _connectivity(answers, ctx)  # network-bound: overlaps the I/O-bound extraction
+    if "encryption" not in outcomes:
+        _verifier(answers, ctx)  # the deliberate KDF cost, off the critical path
     for key in STEPS:
         if key not in outcomes:
             outcomes[key] = run_step(key, answers, ctx)

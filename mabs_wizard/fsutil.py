@@ -29,7 +29,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, mode: int = PR
         except FileNotFoundError:
             pass
         raise
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     return target
 
 
@@ -37,7 +37,7 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, mode: int = PRIVA
     return atomic_write_bytes(path, text.encode("utf-8"), mode)
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     # Makes the rename itself durable; not possible on every platform (Windows), so best effort.
     try:
         fd = os.open(directory, os.O_RDONLY)

@@ -62,6 +62,7 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from mabs_wizard.errors import InputError
 from mabs_wizard.findings import Finding, error, passed, warning
+from mabs_wizard.fsutil import fsync_dir
 
 MIN_LENGTH = 16
 PRINTABLE_MIN, PRINTABLE_MAX = 32, 126
@@ -347,19 +348,6 @@ def _printable(text: str) -> str:
     return "".join(ch if PRINTABLE_MIN <= ord(ch) <= PRINTABLE_MAX else "?" for ch in text)
 
 
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _write_new(directory: Path, stem: str, suffix: str, data: bytes) -> Path:
     """Atomic like fsutil.atomic_write_bytes (temp, fsync, then publish), but never replaces a file:
     the temp file is published with link(), which fails if the name exists."""
@@ -381,7 +369,7 @@ def _write_new(directory: Path, stem: str, suffix: str, data: bytes) -> Path:
                 if target.exists():
                     continue
                 os.replace(tmp, target)
-            _fsync_dir(directory)
+            fsync_dir(directory)
             return target
         raise InputError(f"{directory}: too many passphrase files for this vault and machine today")
     finally:

@@ -19,6 +19,7 @@ from types import TracebackType
 
 from mabs_wizard.errors import InputError
 from mabs_wizard.events import Emit, Message, ignore
+from mabs_wizard.fsutil import fsync_dir
 
 MARK = ".mabs-partial-"
 LOCK = ".lock"
@@ -102,7 +103,7 @@ class Staging:
         except OSError as exc:
             raise InputError(f"{self.destination}: cannot move the extracted files into place: {exc.strerror}") from None
         self.committed = True
-        _fsync_dir(self.destination.parent)
+        fsync_dir(self.destination.parent)
 
     # -- internals --------------------------------------------------------------------------------
     def _make_parents(self) -> None:
@@ -179,18 +180,5 @@ def _lock_holder(lock: Path) -> str | None:
                 return text or "another process"
             raise
         return None
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
     finally:
         os.close(fd)

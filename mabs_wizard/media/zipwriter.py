@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mabs_wizard.fsutil import fsync_dir
 from mabs_wizard.media.zipformat import (
     CENTRAL_HEADER,
     CENTRAL_SIG,
@@ -130,7 +131,7 @@ class SpannedWriter:
         for temp, path in zip(self._temps, self.paths):
             os.replace(temp, path)
         if durable:
-            _fsync_dir(self.paths[0].parent)
+            fsync_dir(self.paths[0].parent)
         return [(p.name, s, d) for p, s, d in zip(self.paths, self.sizes, digests)]
 
     def abort(self) -> None:
@@ -155,14 +156,6 @@ def _sha256_fd(fd: int) -> str:
             return digest.hexdigest()
         digest.update(view[:n])
         offset += n
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # -- layout -----------------------------------------------------------------------------------------

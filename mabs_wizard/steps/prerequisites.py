@@ -32,7 +32,8 @@ def check_prerequisites(prereq: PrerequisitesAnswers, facts: TargetFacts) -> lis
     findings += _os(prereq, facts)
     findings += _roles_and_domain(facts)
     findings += _hardware(prereq, facts)
-    findings += _software(prereq, facts)
+    if facts.os_family == "windows":  # .NET, PowerShell, Hyper-V cmdlets mean nothing elsewhere
+        findings += _software(prereq, facts)
     return findings
 
 

@@ -91,9 +91,9 @@ choice. If a step fails, its messages are shown and Back returns to the settings
             log.write(f"▶ {event.title}")
         elif isinstance(event, Message):
             mark = {"error": "✗", "warning": "!", "pass": "✓"}.get(event.level, "·")
-            log.write(f"  {mark} {event.text}")
+            log.write(f"│ {mark} {event.text}")
         elif isinstance(event, StepDone):
-            log.write(f"  {MARK.get(event.status, '·')} {event.status}" + (f" ({event.summary})" if event.summary else ""))
+            log.write(f"└ {MARK.get(event.status, '·')} {event.status}" + (f" ({event.summary})" if event.summary else ""))
 
     def _record(self, key: str, outcome: object, done: int) -> None:
         self.state.outcomes[key] = outcome  # type: ignore[assignment]
@@ -124,6 +124,7 @@ choice. If a step fails, its messages are shown and Back returns to the settings
             "✓ MABS setup settings applied." + (f" Setup log: {log_path}" if log_path else ""))
         self.set_next(enabled=True)
         self.set_back(False)
+        self.query_one("#nav-next").focus()
 
     def action_back(self) -> None:
         if self.busy:

@@ -36,6 +36,8 @@ def describe_secret_ref(ref: Any) -> str:
 
 
 class WizardScreen(Screen[None]):
+    # The first control of the form; on pages without one, Next (so Enter goes on).
+    AUTO_FOCUS = "#body Input, #body Select, #body RadioSet, #body Checkbox, #body DataTable, #nav-next"
     KEY: ClassVar[str] = ""
     HELP: ClassVar[str] = ""
     NEXT_LABEL: ClassVar[str] = "Next >"
@@ -212,18 +214,21 @@ class FormScreen(WizardScreen):
         self.state.forget_secret(path)
         return None
 
-    def show_ref_note(self, name: str) -> None:
-        """Under a secret field: where its value comes from when nothing is typed (never the value)."""
+    def show_ref_note(self, name: str, *, pair_of: str | None = None) -> None:
+        """Under a secret field: where its value comes from when nothing is typed (never the value).
+
+        `pair_of`: the confirmation of that field; no note when both come from the same place.
+        """
         ref = self.prefilled_ref(name)
         field = self.fields().get(f"{self.SECTION}.{name}")
         if field is None:
             return
-        if ref is None or ref == "prompt":
+        if ref is None or ref == "prompt" or (pair_of is not None and ref == self.prefilled_ref(pair_of)):
             field.set_note("")
         elif ref == "generate":
-            field.set_note("answers file: generate one; type to choose your own")
+            field.set_note("generated when applied (answers file); type to choose one")
         else:
-            field.set_note(f"answers file: {describe_secret_ref(ref)}; type to replace")
+            field.set_note(f"from {describe_secret_ref(ref)}; type to replace")
 
     def typed_secrets_digest(self) -> str:
         """A keyed digest of the typed secret fields (memory only), to tell whether they changed."""

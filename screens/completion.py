@@ -18,12 +18,8 @@ from mabs_wizard.errors import Cancelled, WizardError
 from mabs_wizard.events import CancelToken, Event, Message, Progress, StepDone, StepStarted
 from screens.base import WizardScreen
 
-EXPORTS = {
-    # button id: (format for mabs_wizard.export.render, file written next to the manifest)
-    "export-mabs-ini": ("mabs-ini", "MABSSetup.ini"),
-    "export-mars-cmd": ("mars-cmd", "Install-MARSAgent.cmd"),
-    "export-ps1": ("ps1", "Install-MABS.ps1"),
-}
+EXPORTS = {"export-mabs-ini": "mabs-ini", "export-mars-cmd": "mars-cmd", "export-ps1": "ps1"}  # button -> format
+PART_NAMES = {"extraction": "Extract installer", "proxy": "Connectivity and proxy"}
 STATUS_MARK = {"done": "✓", "checked": "✓", "handed-over": "→", "skipped": "·", "failed": "✗"}
 
 
@@ -52,13 +48,14 @@ the wizard.
         yield Static("Finishing…", id="completion-title", markup=False)
         yield ProgressBar(total=None, show_eta=False, id="completion-bar")
         yield RichLog(id="completion-log", markup=False, wrap=True)
-        yield Static("", id="completion-parts")
-        yield Static("", id="completion-where", classes="status-line", markup=False)
-        with Horizontal(classes="button-row", id="export-row"):
-            yield Button("Export MABS ini", id="export-mabs-ini", compact=True, disabled=True)
+        with Horizontal(id="export-row"):
+            yield Static("Export for the target:", id="export-label", markup=False)
+            yield Button("MABS ini", id="export-mabs-ini", compact=True, disabled=True)
             yield Button("MARS cmd", id="export-mars-cmd", compact=True, disabled=True)
             yield Button("PowerShell", id="export-ps1", compact=True, disabled=True)
         yield Static("", id="export-status", markup=False)
+        yield Static("", id="completion-parts")
+        yield Static("", id="completion-where", markup=False)
 
     def refresh_view(self) -> None:
         if self.state.manifest is not None:
@@ -113,9 +110,9 @@ the wizard.
             self.query_one("#completion-bar", ProgressBar).update(total=max(event.total, 1), progress=event.done)
         elif isinstance(event, Message):
             mark = {"error": "✗", "warning": "!", "pass": "✓"}.get(event.level, "·")
-            log.write(f"  {mark} {event.text}")
+            log.write(f"│ {mark} {event.text}")
         elif isinstance(event, StepDone):
-            log.write(f"  {STATUS_MARK.get(event.status, '·')} {event.status}" + (f" ({event.summary})" if event.summary else ""))
+            log.write(f"└ {STATUS_MARK.get(event.status, '·')} {event.status}" + (f" ({event.summary})" if event.summary else ""))
 
     def _failed(self, lines: list[str]) -> None:
         self.busy = False
@@ -148,6 +145,7 @@ the wizard.
             button.disabled = False
         self.set_next(enabled=True)
         self.set_back(False)
+        self.query_one("#nav-next", Button).focus()
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id in EXPORTS:
@@ -157,21 +155,22 @@ the wizard.
         await super().on_button_pressed(event)
 
     def export(self, button_id: str) -> None:
-        from mabs_wizard.export import render
-        from mabs_wizard.fsutil import atomic_write_text
+        from mabs_wizard.export import DEFAULT_NAMES, render, write_export
 
-        fmt, name = EXPORTS[button_id]
+        fmt = EXPORTS[button_id]
         manifest_path = self.state.manifest_path
         status = self.query_one("#export-status", Static)
         if manifest_path is None or self.state.manifest is None:
             return
         try:
-            text = render(self.state.manifest, fmt)
-            target = atomic_write_text(manifest_path.parent / name, text, mode=0o600)
+            # No secrets are passed: the files carry placeholders (the ps1 asks at run time).
+            target = write_export(manifest_path.parent / DEFAULT_NAMES[fmt], fmt, render(self.state.manifest, fmt))
         except (WizardError, OSError, ValueError) as exc:
             status.update(f"✗ {fmt}: {exc}")
+            status.display = True
             return
         status.update(f"✓ {fmt} written to {target}")
+        status.display = True
 
     async def leave_forward(self) -> bool:
         return self.state.manifest is not None
@@ -187,15 +186,16 @@ def parts_table(manifest: Any) -> Table:
     from mabs_wizard.flow import STEPS
 
     table = Table(box=None, pad_edge=False, expand=True, show_edge=False)
-    table.add_column("Part", no_wrap=True, width=30)
+    table.add_column("Part", no_wrap=True, width=28, overflow="ellipsis")
     table.add_column("Status", no_wrap=True, width=13)
     table.add_column("Notes", overflow="ellipsis", no_wrap=True, ratio=1)
     for key, step in STEPS.items():
         record = getattr(manifest, key)
-        warnings = sum(1 for f in record.findings if f.level == "warning")
-        errors = sum(1 for f in record.findings if f.level == "error")
-        notes = ", ".join(x for x in (f"{errors} error(s)" if errors else "", f"{warnings} warning(s)" if warnings else "") if x)
-        table.add_row(step.title[:30], Text(f"{STATUS_MARK.get(record.status, '·')} {record.status}"), notes)
+        # The first thing to know about the part: its first error, else its first warning.
+        first = next((f for f in record.findings if f.level == "error"), None) or next(
+            (f for f in record.findings if f.level == "warning"), None)
+        notes = Text(("✗ " if first.level == "error" else "! ") + first.message) if first else ""
+        table.add_row(PART_NAMES.get(key, step.title), Text(f"{STATUS_MARK.get(record.status, '·')} {record.status}"), notes)
     handover = manifest.handover
     table.add_row("Windows setup on the target", Text(f"{STATUS_MARK.get(handover.status, '→')} {handover.status}"), handover.target)
     return table
@@ -209,7 +209,9 @@ def where_text(state: Any, manifest: Any) -> str:
     if passphrase_file:
         lines.append(f"Passphrase file: {passphrase_file}")
     if record is not None:
-        lines.append(f"Passphrase stored: {record.store} {record.service}/{record.username} ({record.backend})")
+        # The backend description can carry why the OS keyring was not used: the first clause is the store.
+        backend = record.backend.split(";")[0]
+        lines.append(f"Passphrase stored in: {backend}, entry {record.service}/{record.username}")
     if state.saved_answers is not None:
         lines.append(f"Answers saved: {state.saved_answers}")
     return "\n".join(lines)

@@ -13,12 +13,12 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.widgets import Button, Checkbox, Input, Static
+from textual.widgets import Button, Input, Static
 
 from mabs_wizard.answers.models import Section
 from screens.base import FormScreen
 from screens.widgets import Field
+from screens.widgets.toggles import Check
 
 
 class EncryptionSetting(FormScreen):
@@ -39,7 +39,7 @@ folder on the server for the unattended setup's `PassphraseSaveLocation`.
         yield Field("encryption.passphrase", "Passphrase", Input(id="passphrase", password=True, compact=True),
                     Button("Generate", id="generate", compact=True))
         yield Field("encryption.confirm_passphrase", "Confirm passphrase", Input(id="confirm_passphrase", password=True, compact=True),
-                    Checkbox("Show", id="reveal", compact=True))
+                    Check("Show", id="reveal", compact=True))
         yield Static("", id="strength", classes="field-note -shown", markup=False)
         yield Field("encryption.save_location", "Save location", Input(id="save_location", compact=True, placeholder="existing folder, off the server"))
         yield Field("encryption.target_save_location", "Target folder", Input(id="target_save_location", compact=True,
@@ -52,7 +52,7 @@ folder on the server for the unattended setup's `PassphraseSaveLocation`.
             found = get(name)
             self.query_one(f"#{name}", Input).value = "" if found is None else str(found)
         self.show_ref_note("passphrase")
-        self.show_ref_note("confirm_passphrase")
+        self.show_ref_note("confirm_passphrase", pair_of="passphrase")
 
     def read_form(self) -> dict[str, Any]:
         value = self.query_one("#passphrase", Input).value
@@ -75,8 +75,8 @@ folder on the server for the unattended setup's `PassphraseSaveLocation`.
     def _changed(self) -> None:
         self.live_feedback()
 
-    @on(Checkbox.Changed, "#reveal")
-    def _reveal(self, event: Checkbox.Changed) -> None:
+    @on(Check.Changed, "#reveal")
+    def _reveal(self, event: Check.Changed) -> None:
         for name in ("passphrase", "confirm_passphrase"):
             self.query_one(f"#{name}", Input).password = not event.value
 
@@ -105,5 +105,4 @@ folder on the server for the unattended setup's `PassphraseSaveLocation`.
             est = estimate_strength(value)
             strength.update(f"strength (estimate): {est.label}, about {est.bits:.0f} bits; {len(value)} characters")
         else:
-            ref = self.prefilled_ref("passphrase")
-            strength.update("" if ref in (None, "prompt") else "the passphrase comes from the answers file; Next checks it")
+            strength.update("")

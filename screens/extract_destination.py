@@ -87,7 +87,7 @@ destination's file system.
         except OSError as exc:
             self.app.call_from_thread(self._show_media, "", f"✗ {text}: {exc.strerror}")
             return
-        parts = "\n".join(f"  {p.name:<46} {_fmt(p.size):>10}" for p in found.parts)
+        parts = "\n".join(f"{p.name:<44} {_fmt(p.size):>10}" for p in found.parts)
         self.app.call_from_thread(self._show_media, f"Found {found.describe()}", parts)
 
     def _show_media(self, note: str, parts: str) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import Checkbox, Static
+from textual.widgets import Static
 
 from mabs_wizard.answers.models import ExtractionAnswers
 from screens.base import WizardScreen
+from screens.widgets.toggles import Check
 
 
 class ExtractFinish(WizardScreen):
@@ -20,13 +21,13 @@ collecting the setup settings, and hands the exact `Setup.exe` command over to t
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="finish-details", markup=False)
-        yield Checkbox("Execute setup.exe", value=True, id="execute-setup", compact=True)
+        yield Check("Execute setup.exe", value=True, id="execute-setup", compact=True)
         yield Static("", id="finish-note", classes="field-note -shown", markup=False)
 
     def prefill(self) -> None:
         ext = self.state.model("extraction")
         if isinstance(ext, ExtractionAnswers):
-            self.query_one("#execute-setup", Checkbox).value = ext.execute_setup
+            self.query_one("#execute-setup", Check).value = ext.execute_setup
 
     def refresh_view(self) -> None:
         done = self.state.outcomes.get("extraction")
@@ -46,7 +47,7 @@ collecting the setup settings, and hands the exact `Setup.exe` command over to t
     async def leave_forward(self) -> bool:
         ext = self.state.model("extraction")
         if isinstance(ext, ExtractionAnswers):
-            chosen = self.query_one("#execute-setup", Checkbox).value
+            chosen = self.query_one("#execute-setup", Check).value
             # The files are extracted either way: this choice changes the handover only.
             self.state.commit("extraction", ext.model_copy(update={"execute_setup": chosen}), redo=False)
         return True

@@ -71,6 +71,8 @@ half-written in the destination. After a stop or a failure, Back returns to the 
         self.set_back(False)
         self.query_one("#stop", Button).disabled = False
         self.query_one("#retry", Button).disabled = True
+        self.query_one("#stop", Button).display = True
+        self.query_one("#retry", Button).display = True
         self.query_one("#progress-messages", Static).update("")
         self.query_one("#progress-title", Static).update("Extracting the installer files…")
         self.query_one("#bar", ProgressBar).update(total=None, progress=0)
@@ -129,10 +131,11 @@ half-written in the destination. After a stop or a failure, Back returns to the 
         self.query_one("#progress-stats", Static).update(
             f"{result.get('file_count', 0)} files, {_fmt(result.get('bytes_extracted', 0))} in {result.get('destination', '')}")
         self.query_one("#progress-current", Static).update("")
-        self.query_one("#stop", Button).disabled = True
-        self.query_one("#retry", Button).disabled = True
+        self.query_one("#stop", Button).display = False
+        self.query_one("#retry", Button).display = False
         self.set_next(enabled=True)
         self.set_back(False)
+        self.query_one("#nav-next", Button).focus()
 
     def _ended(self, how: str, lines: list[str]) -> None:
         self.state_text = how
@@ -145,6 +148,7 @@ half-written in the destination. After a stop or a failure, Back returns to the 
         self.query_one("#retry", Button).disabled = False
         self.set_next(enabled=False)
         self.set_back(True)
+        self.query_one("#retry", Button).focus()
 
     def action_back(self) -> None:
         # After a stop or failure, Back returns to the folders (the ready page is in between).

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.widgets import Static
 
+from mabs_wizard.answers.models import InstallationAnswers, ProxyAnswers, UpdatesAnswers
 from mabs_wizard.errors import WizardError
 from screens.base import WizardScreen
 
@@ -42,13 +45,29 @@ command is part of the handover (completion page, and the `mars-cmd` export).
         self.query_one("#mars-handover", Static).update(f"On {plan['target']}:\n{steps}")
 
 
-def mars_command(state: object) -> str:
-    """The MARS installer command line for the answers so far, rendered by the engine's exporter."""
+def mars_command(state: Any) -> str:
+    """The MARS installer command for the answers so far, with the exporter's own switch rendering.
+
+    The exporter builds its plan from a manifest, which does not exist before the last page; the
+    few answers the switches use are handed to it here. (Requested: a plan from answers.)
+    """
+    from mabs_wizard.export.mars_cmd import installer_switches
+    from mabs_wizard.export.plan import TargetPlan
+
+    inst = state.model("installation") or InstallationAnswers()
+    upd = state.model("updates") or UpdatesAnswers()
+    proxy = state.model("proxy") or ProxyAnswers()
     try:
-        from mabs_wizard.export import mars_command_for  # type: ignore[attr-defined]
-    except ImportError:
-        return "(the exact command is in the mars-cmd export on the completion page)"
-    try:
-        return str(mars_command_for(state.answers_so_far()))  # type: ignore[attr-defined]
-    except (WizardError, AttributeError, ValueError) as exc:
+        plan = TargetPlan(
+            finished_at="", computer_name="", domain=None, mabs_version="v4", setup_folder=None, user_name="",
+            company_name="", sql_mode="new", sql_server="", sql_instance="", reporting_instance="", sql_admin_user="",
+            sql_admin_domain="", program_files="", database_files="", scratch=inst.scratch,
+            microsoft_update=upd.microsoft_update, use_proxy=proxy.use_proxy, proxy_host=proxy.host,
+            proxy_port=proxy.port, proxy_user=proxy.username, vault_target=None, passphrase_target=None, secret_records={},
+        )
+        switches = installer_switches(plan, for_cmd=False)
+    except (WizardError, TypeError) as exc:
         return f"(not known yet: {exc})"
+    if proxy.use_proxy and proxy.username:
+        switches += ["/pw", "<proxy password, asked on the target>"]
+    return "MARSAgent\\MARSAgentInstaller.exe " + " ".join(switches)

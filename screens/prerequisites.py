@@ -8,12 +8,13 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, Input, RadioButton, RadioSet, Select, Static
+from textual.widgets import Button, Input, RadioSet, Select, Static
 
 from mabs_wizard.answers.models import Section
 from mabs_wizard.findings import Finding, has_errors
 from screens.base import FormScreen
 from screens.widgets import Field, FindingsTable
+from screens.widgets.toggles import Radio
 
 VERSIONS = [("MABS V4 (Windows Server 2019/2022)", "v4"), ("MABS V3 (Windows Server 2016/2019)", "v3")]
 PLATFORMS = [("Azure Stack VM", "azure-stack"), ("Azure VM", "azure-vm"), ("On-premises", "on-premises")]
@@ -43,8 +44,8 @@ minimum (Azure Stack: A2, two cores and 3.5 GB).
         with Horizontal(classes="field-row"):
             yield Static("Facts from", classes="field-label")
             with RadioSet(id="facts-source", compact=True, classes="-horizontal"):
-                yield RadioButton("Facts file", id="src-file", value=True, compact=True)
-                yield RadioButton("This machine", id="src-probe", compact=True)
+                yield Radio("Facts file", id="src-file", value=True, compact=True)
+                yield Radio("This machine", id="src-probe", compact=True)
         yield Field("prerequisites.facts_file", "Facts file", Input(id="facts-file", compact=True, placeholder="facts JSON collected on the server"))
         yield Field("prerequisites.mabs_version", "MABS version", Select(VERSIONS, value="v4", allow_blank=False, id="mabs-version", compact=True))
         yield Field("prerequisites.platform", "Platform", Select(PLATFORMS, value="azure-stack", allow_blank=False, id="platform", compact=True))
@@ -57,14 +58,14 @@ minimum (Azure Stack: A2, two cores and 3.5 GB).
         get = (lambda k: getattr(value, k, None)) if isinstance(value, Section) else value.get
         facts_file = get("facts_file")
         self.query_one("#facts-file", Input).value = str(facts_file) if facts_file else ""
-        self.query_one("#src-file" if facts_file else "#src-probe", RadioButton).value = True
+        self.query_one("#src-file" if facts_file else "#src-probe", Radio).value = True
         if get("mabs_version") in ("v3", "v4"):
             self.query_one("#mabs-version", Select).value = get("mabs_version")
         if get("platform") in dict((v, k) for k, v in PLATFORMS):
             self.query_one("#platform", Select).value = get("platform")
 
     def read_form(self) -> dict[str, Any]:
-        use_file = self.query_one("#src-file", RadioButton).value
+        use_file = self.query_one("#src-file", Radio).value
         text = self.query_one("#facts-file", Input).value.strip()
         values: dict[str, Any] = {
             "mabs_version": self.query_one("#mabs-version", Select).value,
@@ -76,15 +77,18 @@ minimum (Azure Stack: A2, two cores and 3.5 GB).
         return values
 
     def refresh_view(self) -> None:
-        self.query_one("#facts-file", Input).disabled = not self.query_one("#src-file", RadioButton).value
+        self.query_one("#facts-file", Input).disabled = not self.query_one("#src-file", Radio).value
         self.query_one("#check", Button).label = "Check again" if self.checked else "Check"
+        if not self.checked:
+            self.query_one("#prereq-status", Static).update(
+                "Press Check to determine whether the server meets the hardware and software prerequisites.")
 
     @on(RadioSet.Changed, "#facts-source")
     def _source_changed(self) -> None:
         self.refresh_view()
 
     def form_problem(self) -> Finding | None:
-        if self.query_one("#src-file", RadioButton).value and not self.query_one("#facts-file", Input).value.strip():
+        if self.query_one("#src-file", Radio).value and not self.query_one("#facts-file", Input).value.strip():
             return Finding(level="error", code="form.facts-file", field="prerequisites.facts_file",
                            message="type the path of the facts file, or choose This machine")
         return None

@@ -14,14 +14,15 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, Checkbox, DataTable, Input, Select, Static
+from textual.widgets import Button, DataTable, Input, Select, Static
 
-from mabs_wizard.answers.models import ProxyAnswers, Section
+from mabs_wizard.answers.models import Section
 from mabs_wizard.errors import Cancelled, WizardError
 from mabs_wizard.events import CancelToken
 from mabs_wizard.findings import Finding, has_errors
 from screens.base import FormScreen
 from screens.widgets import Field
+from screens.widgets.toggles import Check
 
 SUBSCRIPTION = [("Active", "active"), ("Expired", "expired"), ("Deprovisioned", "deprovisioned")]
 KEPT = ("check", "endpoints", "ca_file", "timeout_s")  # from the answers file; not edited on this page
@@ -47,7 +48,7 @@ table (back up to Azure / to disk, restore from Azure / from disk). The proxy pa
         self.token: CancelToken | None = None
 
     def compose_form(self) -> ComposeResult:
-        yield Field("proxy.use_proxy", "Connection", Checkbox("Use a proxy server", id="use_proxy", compact=True))
+        yield Field("proxy.use_proxy", "Connection", Check("Use a proxy server", id="use_proxy", compact=True))
         yield Field("proxy.host", "Proxy host", Input(id="host", compact=True, placeholder="proxy.contoso.com"))
         yield Field("proxy.port", "Proxy port", Input(id="port", compact=True, type="integer", placeholder="8080"))
         yield Field("proxy.username", "Proxy user", Input(id="username", compact=True, placeholder="optional"))
@@ -62,7 +63,7 @@ table (back up to Azure / to disk, restore from Azure / from disk). The proxy pa
 
     def fill_form(self, value: Section | Mapping[str, Any]) -> None:
         get = (lambda k: getattr(value, k, None)) if isinstance(value, Section) else value.get
-        self.query_one("#use_proxy", Checkbox).value = bool(get("use_proxy"))
+        self.query_one("#use_proxy", Check).value = bool(get("use_proxy"))
         for name in ("host", "port", "username"):
             found = get(name)
             self.query_one(f"#{name}", Input).value = "" if found is None else str(found)
@@ -72,7 +73,7 @@ table (back up to Azure / to disk, restore from Azure / from disk). The proxy pa
 
     def read_form(self) -> dict[str, Any]:
         values: dict[str, Any] = {
-            "use_proxy": self.query_one("#use_proxy", Checkbox).value,
+            "use_proxy": self.query_one("#use_proxy", Check).value,
             "subscription_state": self.query_one("#subscription_state", Select).value,
         }
         for name in ("host", "port", "username"):
@@ -89,14 +90,14 @@ table (back up to Azure / to disk, restore from Azure / from disk). The proxy pa
         return values
 
     def refresh_view(self) -> None:
-        enabled = self.query_one("#use_proxy", Checkbox).value
+        enabled = self.query_one("#use_proxy", Check).value
         for name in ("host", "port", "username", "password"):
             self.query_one(f"#{name}", Input).disabled = not enabled
         done = self.state.outcomes.get("proxy")
         if done is not None and not self.busy:
             self.show_result(done)
 
-    @on(Checkbox.Changed, "#use_proxy")
+    @on(Check.Changed, "#use_proxy")
     def _toggled(self) -> None:
         self.refresh_view()
 
@@ -176,12 +177,14 @@ table (back up to Azure / to disk, restore from Azure / from disk). The proxy pa
                 ok = ep["outcome"] == "reachable"
                 table.add_row(Text(ep["url"]), Text(("✓ " if ok else "✗ ") + OUTCOME_TEXT.get(ep["outcome"], ep["outcome"]),
                                                        style="green" if ok else "red"))
-        caps = outcome.result.get("capabilities") or {}
+        caps = report.get("capabilities") or {}
         if caps:
-            self.query_one("#capabilities", Static).update(
-                f"{caps.get('connectivity')} · subscription {caps.get('subscription')}: back up to Azure "
-                f"{caps.get('backup_to_azure')}, to disk {caps.get('backup_to_disk')}; restore from Azure "
-                f"{caps.get('restore_from_azure')}, from disk {caps.get('restore_from_disk')}")
+            # The seed's table, the row for this state: what backup and restore can do.
+            text = (f"{caps.get('connectivity')}, subscription {caps.get('subscription')}:\n"
+                    f"back up to Azure: {caps.get('backup_to_azure')} · to disk: {caps.get('backup_to_disk')}\n"
+                    f"restore from Azure: {caps.get('restore_from_azure')} · from disk: {caps.get('restore_from_disk')}")
+            note = report.get("capabilities_note")
+            self.query_one("#capabilities", Static).update(text + (f"\n{note}" if note else ""))
         else:
             self.query_one("#capabilities", Static).update("")
 

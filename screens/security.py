@@ -17,7 +17,7 @@ from textual.widgets import Input, Static
 from mabs_wizard.answers.models import Section
 from mabs_wizard.errors import WizardError
 from mabs_wizard.findings import Finding
-from screens.base import FormScreen
+from screens.base import FormScreen, describe_secret_ref
 from screens.widgets import Field
 
 # Rule lines, in the order of the MABS screen's text; each is failed by the finding codes listed.
@@ -52,7 +52,7 @@ save only where it is kept. Leave both fields empty to use the answers file's re
 
     def fill_form(self, value: Section | Mapping[str, Any]) -> None:
         self.show_ref_note("password")
-        self.show_ref_note("confirm_password")
+        self.show_ref_note("confirm_password", pair_of="password")
 
     def read_form(self) -> dict[str, Any]:
         password = self.query_one("#password", Input).value
@@ -83,12 +83,13 @@ save only where it is kept. Leave both fields empty to use the answers file's re
         password = self.query_one("#password", Input).value
         confirm = self.query_one("#confirm_password", Input).value
         rules = self.query_one("#rules", Static)
-        if not password and not confirm:
-            ref = self.prefilled_ref("password")
-            rules.update("" if ref in (None, "prompt") else "The password comes from the answers file; Next checks it.")
+        ref = self.prefilled_ref("password")
+        if not password and not confirm and ref in (None, "prompt"):
+            rules.update("")
             return
         _, findings = self.validate_form()
-        rules.update(self.checklist(findings))
+        head = "" if password or confirm else f"Password {describe_secret_ref(ref)}:\n"
+        rules.update(head + self.checklist(findings))
 
     @staticmethod
     def checklist(findings: list[Finding]) -> str:

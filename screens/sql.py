@@ -8,12 +8,13 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, Input, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, RadioSet, Static
 
 from mabs_wizard.answers.models import Section
 from mabs_wizard.findings import Finding
 from screens.base import FormScreen
 from screens.widgets import Field
+from screens.widgets.toggles import Radio
 
 TEXT_FIELDS = ("server", "instance", "reporting_instance", "admin_user", "admin_domain")
 
@@ -37,8 +38,8 @@ only (then in the secret store); leave it empty to keep the answers file's refer
         with Horizontal(classes="field-row"):
             yield Static("SQL Server", classes="field-label")
             with RadioSet(id="sql-mode", compact=True, classes="-horizontal"):
-                yield RadioButton("New instance (recommended)", id="mode-new", value=True, compact=True)
-                yield RadioButton("Existing local", id="mode-existing", compact=True)
+                yield Radio("New instance (recommended)", id="mode-new", value=True, compact=True)
+                yield Radio("Existing local", id="mode-existing", compact=True)
         yield Field("sql.server", "SQL machine", Input("localhost", id="server", compact=True))
         yield Field("sql.instance", "Instance", Input("MSDPM2012", id="instance", compact=True))
         yield Field("sql.reporting_instance", "Reporting instance", Input("SSRS", id="reporting_instance", compact=True))
@@ -56,11 +57,11 @@ only (then in the secret store); leave it empty to keep the answers file's refer
             found = get(name)
             if found is not None:
                 self.query_one(f"#{name}", Input).value = str(found)
-        self.query_one("#mode-existing" if get("mode") == "existing" else "#mode-new", RadioButton).value = True
+        self.query_one("#mode-existing" if get("mode") == "existing" else "#mode-new", Radio).value = True
         self.show_ref_note("admin_password")
 
     def read_form(self) -> dict[str, Any]:
-        values: dict[str, Any] = {"mode": "existing" if self.query_one("#mode-existing", RadioButton).value else "new"}
+        values: dict[str, Any] = {"mode": "existing" if self.query_one("#mode-existing", Radio).value else "new"}
         for name in TEXT_FIELDS:
             text = self.query_one(f"#{name}", Input).value.strip()
             if text or name != "admin_domain":

@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.widgets import RadioButton, RadioSet, Static
+from textual.widgets import RadioSet, Static
 
 from mabs_wizard.answers.models import Section
 from screens.base import FormScreen
+from screens.widgets.toggles import Radio
 
 
 class UpdatesOptIn(FormScreen):
@@ -25,12 +26,12 @@ and other products such as Azure Backup Server. In the MARS installer this is th
         yield Static("Microsoft Update offers security and other important updates for Windows and "
                      "other Microsoft software, including Azure Backup Server.", classes="intro", markup=False)
         with RadioSet(id="microsoft-update", compact=True):
-            yield RadioButton("Use Microsoft Update when I check for updates (recommended)", id="mu-yes", value=True, compact=True)
-            yield RadioButton("I don't want to use Microsoft Update", id="mu-no", compact=True)
+            yield Radio("Use Microsoft Update when I check for updates (recommended)", id="mu-yes", value=True, compact=True)
+            yield Radio("I don't want to use Microsoft Update", id="mu-no", compact=True)
 
     def fill_form(self, value: Section | Mapping[str, Any]) -> None:
         chosen = getattr(value, "microsoft_update", None) if isinstance(value, Section) else value.get("microsoft_update")
-        self.query_one("#mu-no" if chosen is False else "#mu-yes", RadioButton).value = True
+        self.query_one("#mu-no" if chosen is False else "#mu-yes", Radio).value = True
 
     def read_form(self) -> dict[str, Any]:
-        return {"microsoft_update": self.query_one("#mu-yes", RadioButton).value}
+        return {"microsoft_update": self.query_one("#mu-yes", Radio).value}

@@ -1,6 +1,6 @@
 """Modal dialogs with typed results (pushed with a callback, or awaited from a worker)."""
 
-from screens.dialogs.confirm_cancel import ConfirmCancel, CancelChoice
+from screens.dialogs.confirm_cancel import CancelChoice, ConfirmCancel
 from screens.dialogs.file_picker import FilePicker
 from screens.dialogs.help import HelpDialog
 from screens.dialogs.save_answers import SaveAnswers

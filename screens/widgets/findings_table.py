@@ -20,11 +20,13 @@ RESULT_WIDTH = 8
 
 class FindingsTable(DataTable[Text]):
     DEFAULT_CSS = """
-    FindingsTable { height: auto; max-height: 14; }
+    FindingsTable { height: auto; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=False, show_cursor=True)
+        # Not focusable, no cursor: the page scrolls (one scroller is easier than two at 80×24).
+        super().__init__(id=id, cursor_type="none", zebra_stripes=False, show_cursor=False)
+        self.can_focus = False
         self._findings: list[Finding] = []
         self._width = 0
 
@@ -47,6 +49,7 @@ class FindingsTable(DataTable[Text]):
         self._width = self.size.width or (self.app.size.width - 4)
         # Column widths are fixed so long text wraps; 2 cells of padding per column, 1 for a scrollbar.
         details = max(20, self._width - RESULT_WIDTH - 5)
+        self.set_class(not self._findings, "-empty")
         self.clear(columns=True)
         self.add_column("Result", width=RESULT_WIDTH, key="result")
         self.add_column("Details", width=details, key="details")

@@ -9,7 +9,7 @@ from textual.widgets import Button, Static
 
 class NavBar(Horizontal):
     DEFAULT_CSS = """
-    NavBar { height: 1; dock: bottom; }
+    NavBar { height: 1; }
     NavBar > .nav-spacer { width: 1fr; }
     NavBar > Button { margin: 0 0 0 1; min-width: 10; }
     """

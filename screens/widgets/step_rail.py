@@ -36,7 +36,7 @@ class StepRail(Static):
         keys = [key for key, _ in self._phases]
         here = keys.index(self._current) if self._current in keys else 0
         text = Text(no_wrap=True, overflow="ellipsis")
-        for i, (key, title) in enumerate(self._phases):
+        for i, (_key, title) in enumerate(self._phases):
             if i:
                 text.append("  ")
             if i < here:

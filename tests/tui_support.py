@@ -1,0 +1,157 @@
+"""Helpers for the TUI tests: a fully deterministic kit, and driving the wizard with Pilot.
+
+The snapshot kit lives at a fixed path (/tmp/mw-snap) so the paths shown on screen never vary; its
+media are seeded, its facts and clock fixed, its secrets fixed test values, and its vault
+credentials a committed fixture made for the fixed clock (tests/fixtures/tui, generated with
+``write_demo_vault_credentials(now=2026-01-15T09:00Z, subscription_id=1111…)``: valid 48 h from then).
+Connectivity probes go to closed loopback ports, so their outcome is the same on every machine.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mabs_wizard.demo import DEMO_COMPUTER, demo_facts
+from mabs_wizard.fsutil import atomic_write_text
+
+SNAP_ROOT = Path("/tmp/mw-snap")
+FIXED_NOW = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
+AFTER_EXPIRY = datetime(2026, 1, 20, 10, 0, tzinfo=UTC)
+VAULT_FIXTURE = Path(__file__).parent / "fixtures" / "tui" / "contoso-mabs-vault.VaultCredentials"
+STORE_PASSWORD = "snapshot-store-password"
+ACCOUNTS_PASSWORD = "Snap-Accounts-7!x"
+PASSPHRASE = "SnapshotPassphraseForTheTuiTests"
+MEDIA_BYTES = 2 * 2**20
+FREE, TOTAL = 40 * 2**30, 100 * 2**30  # what the destination's file system reports in snapshots
+
+ANSWERS = """\
+version: 1
+extraction:
+  source: media
+  destination: extracted
+  execute_setup: true
+prerequisites:
+  facts_file: facts/{computer}.json
+  mabs_version: v4
+  platform: azure-stack
+sql:
+  mode: new
+installation:
+  program_files: C:\\Program Files\\Microsoft Azure Backup Server
+  database_files: C:\\Program Files\\Microsoft Azure Backup Server\\DPM\\DPMDB
+  scratch: C:\\MABS\\Scratch
+  planned_cloud_data_gb: 500
+  user_name: administrator
+  company_name: Contoso
+security:
+  password: {{file: secrets/dpm-accounts-password.txt}}
+  confirm_password: {{file: secrets/dpm-accounts-password.txt}}
+updates:
+  microsoft_update: true
+proxy:
+  use_proxy: false
+  check: true
+  timeout_s: 2
+  endpoints: [{endpoints}]
+  subscription_state: active
+vault:
+  credentials_file: vault/contoso-mabs-vault.VaultCredentials
+  target_path: C:\\MABSSetup\\contoso-mabs-vault.VaultCredentials
+encryption:
+  passphrase: {{file: secrets/encryption-passphrase.txt}}
+  confirm_passphrase: {{file: secrets/encryption-passphrase.txt}}
+  save_location: passphrase-safe
+  target_save_location: C:\\MABSSetup\\Passphrase
+secret_store:
+  kind: file
+  file: store/secrets.enc
+"""
+
+CLOSED_ENDPOINTS = ("https://127.0.0.1:9", "https://127.0.0.1:7")  # nothing listens: connection refused
+
+
+def make_snapshot_kit(root: Path = SNAP_ROOT, *, drop: Iterable[str] = (), facts: dict[str, Any] | None = None) -> Path:
+    """A fresh deterministic kit at `root`/kit; returns its answers.yaml. `drop`: sections to leave out."""
+    from mabs_wizard.media import make_demo_media
+
+    if root.exists():
+        shutil.rmtree(root)
+    kit = root / "kit"
+    for sub in ("facts", "secrets", "vault", "passphrase-safe", "store"):
+        (kit / sub).mkdir(parents=True, mode=0o700)
+    make_demo_media(kit / "media", total_bytes=MEDIA_BYTES, seed=7)
+    facts_data = facts if facts is not None else demo_facts(FIXED_NOW)
+    atomic_write_text(kit / "facts" / f"{DEMO_COMPUTER}.json", json.dumps(facts_data, indent=2) + "\n", mode=0o644)
+    atomic_write_text(kit / "secrets" / "dpm-accounts-password.txt", ACCOUNTS_PASSWORD + "\n")
+    atomic_write_text(kit / "secrets" / "encryption-passphrase.txt", PASSPHRASE + "\n")
+    shutil.copyfile(VAULT_FIXTURE, kit / "vault" / VAULT_FIXTURE.name)
+    text = ANSWERS.format(computer=DEMO_COMPUTER, endpoints=", ".join(CLOSED_ENDPOINTS))
+    text = drop_sections(text, drop)
+    return atomic_write_text(kit / "answers.yaml", text, mode=0o600)
+
+
+def drop_sections(text: str, names: Iterable[str]) -> str:
+    names = set(names)
+    out, skipping = [], False
+    for line in text.splitlines(keepends=True):
+        if line and not line[0].isspace():
+            skipping = line.split(":")[0] in names
+        if not skipping:
+            out.append(line)
+    return "".join(out)
+
+
+def failing_facts() -> dict[str, Any]:
+    """Facts of a server MABS refuses: workgroup, Server Core, old .NET, small VM."""
+    facts = demo_facts(FIXED_NOW)
+    facts.update(domain=None, domain_joined=False, server_core=True, dotnet_release=378389, cpu_cores=1,
+                 ram_bytes=2 * 2**30, azure_stack_vm_size="Standard_A1")
+    return facts
+
+
+def snapshot_app(answers: Path | None, *, now: datetime = FIXED_NOW, output: Path | None = None, **kwargs: Any) -> Any:
+    """The wizard as the snapshot tests see it: fixed clock, paths, free space; no blink."""
+    from mabs_wizard.secret_store import open_store
+    from screens.app import create_app, fixed_clock
+
+    if "store" not in kwargs:
+        # The encrypted file store at a fixed path: no OS keyring, no password dialog, same text on screen.
+        kwargs["store"] = open_store("file", file_path=SNAP_ROOT / "kit" / "store" / "secrets.enc", password=STORE_PASSWORD)
+    app = create_app(answers, clock=fixed_clock(now), output_dir=output or SNAP_ROOT / "out", cursor_blink=False,
+                     host_is_windows=False, **kwargs)
+    app.state.disk_space = lambda path: (SNAP_ROOT, FREE, TOTAL)
+    return app
+
+
+async def settle(pilot: Any) -> None:
+    """Let workers finish and the screen repaint."""
+    app = pilot.app
+    for _ in range(3):
+        await pilot.pause()
+        # DirectoryTree keeps a loader worker alive for its whole life: wait for the others.
+        busy = [w for w in app.workers if w.group != "_loader"]
+        if busy:  # (an empty list means "all" to wait_for_complete)
+            await app.workers.wait_for_complete(busy)
+    await pilot.pause()
+
+
+async def goto(pilot: Any, key: str) -> None:
+    pilot.app.show(key)
+    await settle(pilot)
+
+
+async def next_screen(pilot: Any) -> str:
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+    return pilot.app.current  # type: ignore[no-any-return]
+
+
+async def type_into(pilot: Any, selector: str, text: str) -> None:
+    widget = pilot.app.screen.query_one(selector)
+    widget.value = text
+    await pilot.pause()

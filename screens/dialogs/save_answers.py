@@ -63,7 +63,8 @@ class SaveAnswers(ModalScreen[Path | None]):
             error.update(f"✗ {path} is a folder; type a file name")
             error.add_class("-shown")
             return
-        if not path.parent.is_dir():
+        if not path.parent.is_dir() and not path.parent.parent.is_dir():
+            # One missing level (the output folder not made yet) is created; a deeper typo is not.
             error.update(f"✗ folder {path.parent} does not exist")
             error.add_class("-shown")
             return

@@ -1,30 +1,40 @@
-"""The wizard application: screens in the seed's order over one `WizardState`, and its factory.
+"""The wizard application: pages in the seed's order over one `WizardState`, and its factory.
 
 `create_app(...)` builds a fully determined app (answers file, facts, clock, output folder, secrets),
 which is what the Pilot tests, the snapshot tests and the CLI all use.
+
+Start-up paints the first page with Textual alone; the engine (pydantic models, the flow) and the
+answers file are loaded by a worker right after, and Next waits for them if pressed before.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.widgets import ContentSwitcher
 
-from mabs_wizard.answers.models import Section
-from mabs_wizard.errors import EXIT_CANCELLED, EXIT_OK, WizardError
-from mabs_wizard.facts import TargetFacts
-from mabs_wizard.findings import has_errors
-from mabs_wizard.resolver import Secrets
+from mabs_wizard.errors import EXIT_CANCELLED, EXIT_INVALID, EXIT_OK, WizardError
+from screens.base import Frame, WizardPage
 from screens.navigation import BY_KEY, ORDER, SCREENS, SETUP_STEPS, ScreenSpec
 from screens.state import Clock, WizardState, default_output_dir, utc_now
 
+if TYPE_CHECKING:
+    from mabs_wizard.answers.models import Section
+    from mabs_wizard.facts import TargetFacts
+    from mabs_wizard.resolver import Secrets
+
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+PREMOUNT_DELAY = 0.1  # seconds after a page is shown before the next one is built
+PRELOAD = ("mabs_wizard.media", "mabs_wizard.vault", "mabs_wizard.passphrase", "mabs_wizard.connectivity",
+           "mabs_wizard.export", "mabs_wizard.secret_store", "mabs_wizard.steps.installation",
+           "mabs_wizard.steps.security", "mabs_wizard.answers.dump")
 SAVED_ANSWERS_NAME = "answers.yaml"
 
 
@@ -45,35 +55,134 @@ class WizardApp(App[int]):
         self.cursor_blink = cursor_blink
         self.current: str | None = None
         self.cancel_token: Any = None  # the CancelToken of the work running now, if any
-        self._built: dict[str, Any] = {}
+        self.load_error: WizardError | None = None  # an answers file that cannot be read at all
+        self._pages: dict[str, WizardPage] = {}
         self._answered: dict[str, bool] = {}
+        self._loaded_flag = False
+        self.pending_next: str | None = None  # Next pressed before the engine was loaded
 
-    # ------------------------------------------------------------------ screens
+    # ------------------------------------------------------------------ start-up
+
+    def get_default_screen(self) -> Frame:
+        # The frame is the app's own first screen (not pushed over an empty one): one screen to
+        # compose, style and lay out before the first paint, as a hello-world app has.
+        first = self.page_for(ORDER[0])
+        first.display = True
+        self.current = first.KEY
+        return Frame(first)
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self._first_painted)
+
+    def _first_painted(self) -> None:
+        page = self.page
+        if page is not None:
+            page.activate()
+            page.focus_first()
+        # Load the engine once the first frame has gone out: the terminal's writer thread must
+        # not wait for the GIL behind pydantic building the answers models.
+        self.set_timer(0.05, self.load_engine)
+
+    @work(thread=True, exclusive=True, group="engine")
+    def load_engine(self) -> None:
+        try:
+            self.state.load()
+            import mabs_wizard.flow  # noqa: F401 - the rules and steps every page uses
+        except WizardError as exc:
+            self.call_from_thread(self._engine_failed, exc)
+            return
+        self.call_from_thread(self._engine_ready)
+        self.preload()
+
+    def preload(self) -> None:
+        """Import the pages and the engine modules they use while the operator reads the first page,
+        so no page change pays for a first import (certificates, HTTP, media backends)."""
+        import importlib
+
+        for spec in SCREENS:
+            spec.load()
+        for module in PRELOAD:
+            try:
+                importlib.import_module(module)
+            except ImportError:  # an optional part missing here is reported where it is used
+                continue
+
+    def _engine_failed(self, exc: WizardError) -> None:
+        self.load_error = exc
+        self.exit(getattr(exc, "exit_code", EXIT_INVALID))
+
+    def _engine_ready(self) -> None:
+        self._loaded_flag = True
         if self.state.prefill_problems:
-            # Invalid parts of the answers file are not fatal here: those screens open with the raw
+            # Invalid parts of the answers file are not fatal here: those pages open with the raw
             # values and show the problems when Next is pressed. Say so once.
-            self.notify(f"{len(self.state.prefill_problems)} problem(s) in the answers file; the screens concerned "
+            self.notify(f"{len(self.state.prefill_problems)} problem(s) in the answers file; the pages concerned "
                         "will show them", severity="warning", timeout=6)
         first = self.next_key(None) or ORDER[0]
-        self.show(first)
+        if first != self.current:
+            self.show(first)
+        else:
+            page = self.page
+            if page is not None:
+                page.refresh_view()
+                if self.pending_next == page.KEY:
+                    self.call_later(page.action_next)
+            self.premount_after(first)
+        self.pending_next = None
 
-    def screen_for(self, key: str) -> Any:
-        if key not in self._built:
-            screen = BY_KEY[key].load()()
-            self._built[key] = screen
-            self.install_screen(screen, name=key)
-        return self._built[key]
+    @property
+    def is_loaded(self) -> bool:
+        return self._loaded_flag
+
+    # ------------------------------------------------------------------ pages
+
+    @property
+    def page(self) -> WizardPage | None:
+        return self._pages.get(self.current or "")
+
+    def page_for(self, key: str) -> WizardPage:
+        if key not in self._pages:
+            page = BY_KEY[key].load()()
+            page.display = False
+            self._pages[key] = page
+        return self._pages[key]
 
     def show(self, key: str) -> None:
-        screen = self.screen_for(key)
-        first = self.current is None
+        """Make `key` the page shown (mounting it first if needed); runs soon, on the UI loop."""
+        self.call_later(self._show, key)
+
+    def frame(self) -> Frame:
+        return next(s for s in self.screen_stack if isinstance(s, Frame))
+
+    async def _show(self, key: str) -> None:
+        switcher = self.frame().query_one("#pages", ContentSwitcher)
+        page = self.page_for(key)
+        if not page.is_attached:
+            await switcher.mount(page)
         self.current = key
-        if first:
-            self.push_screen(screen)
-        else:
-            self.switch_screen(screen)
+        switcher.current = key
+        page.activate()
+        if isinstance(self.screen, Frame):
+            page.focus_first()
+        if self._loaded_flag:
+            self.premount_after(key)
+
+    def premount_after(self, key: str) -> None:
+        """Mount the page that Next will show, while the operator reads this one.
+
+        On a timer rather than right after the refresh: the terminal writer thread must get the
+        GIL to put this page on screen before the next one is built."""
+        following = self.next_key(key)
+        if following is None or following in self._pages:
+            return
+
+        async def mount() -> None:
+            switcher = self.frame().query_one("#pages", ContentSwitcher)
+            page = self.page_for(following)
+            if not page.is_attached:
+                await switcher.mount(page)
+
+        self.set_timer(PREMOUNT_DELAY, mount)
 
     # ------------------------------------------------------------------ order
 
@@ -86,6 +195,8 @@ class WizardApp(App[int]):
 
     def needs_input(self, section: str) -> bool:
         """True when a section is missing, invalid, lacks a typed secret, or breaks a rule."""
+        from mabs_wizard.findings import has_errors
+
         model = self.state.model(section)
         if model is None or self.state.missing_secrets(section):
             return True
@@ -101,6 +212,8 @@ class WizardApp(App[int]):
         return self._answered[group]
 
     def skipped(self, spec: ScreenSpec) -> bool:
+        if not self._loaded_flag:
+            return False
         if spec.kind == "work" and self.work_done(spec):
             return True
         if self.skip_answered and spec.kind != "always" and spec.group and self.answered(spec.group):
@@ -109,7 +222,7 @@ class WizardApp(App[int]):
 
     def next_key(self, after: str | None) -> str | None:
         start = 0 if after is None else ORDER.index(after) + 1
-        self._answered.clear()  # what is answered changes as screens commit
+        self._answered.clear()  # what is answered changes as pages commit
         for spec in SCREENS[start:]:
             if not self.skipped(spec):
                 return spec.key
@@ -217,8 +330,8 @@ class WizardApp(App[int]):
         self.exit(EXIT_CANCELLED)
 
     def _current_drafts(self) -> dict[str, Section]:
-        screen = self._built.get(self.current or "")
-        return screen.draft_sections() if screen is not None else {}
+        page = self.page
+        return page.draft_sections() if page is not None and self._loaded_flag else {}
 
     def default_answers_path(self) -> Path:
         return self.state.output_dir / SAVED_ANSWERS_NAME
@@ -265,24 +378,20 @@ def create_app(
 ) -> WizardApp:
     """A wizard over `answers_path` (partial is fine), fully determined by its arguments.
 
-    Raises InputError when the answers file cannot be read at all (not YAML, not a mapping); invalid
-    sections are not fatal: their screens open with the raw values and show the problems.
+    The answers file is read when the app starts (after the first paint). One that cannot be read at
+    all (missing, not YAML, not a mapping) ends the app with exit code 2 and `app.load_error` set;
+    invalid sections are not fatal: their pages open with the raw values and show the problems.
     """
-    from mabs_wizard.answers.loader import load_partial
-
     state = WizardState(
         output_dir=Path(output_dir).resolve() if output_dir is not None else default_output_dir(),
-        secrets=secrets if secrets is not None else Secrets(environ=os.environ),
+        secrets=secrets,
         clock=clock or utc_now,
         facts_override=facts_override,
         store=store,
+        answers_path=Path(answers_path).resolve() if answers_path is not None else None,
     )
     if host_is_windows is not None:
         state.host_is_windows = host_is_windows
-    if answers_path is not None:
-        path = Path(answers_path).resolve()
-        state.answers_path = path
-        state.prefill, state.prefill_problems = load_partial(path)
     return WizardApp(state, skip_answered=skip_answered, cursor_blink=cursor_blink)
 
 

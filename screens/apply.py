@@ -14,13 +14,13 @@ from textual.widgets import ProgressBar, RichLog, Static
 from mabs_wizard.errors import Cancelled, WizardError
 from mabs_wizard.events import CancelToken, Event, Message, StepDone, StepStarted
 from mabs_wizard.findings import has_errors
-from screens.base import WizardScreen
+from screens.base import WizardPage
 from screens.navigation import SETUP_STEPS
 
-MARK = {"done": "✓", "skipped": "·", "failed": "✗", "handed-over": "→"}
+MARK = {"done": "✓", "checked": "✓", "skipped": "·", "failed": "✗", "handed-over": "→"}
 
 
-class Apply(WizardScreen):
+class Apply(WizardPage):
     KEY = "apply"
     BACK = False
     HELP = """
@@ -124,7 +124,7 @@ choice. If a step fails, its messages are shown and Back returns to the settings
             "✓ MABS setup settings applied." + (f" Setup log: {log_path}" if log_path else ""))
         self.set_next(enabled=True)
         self.set_back(False)
-        self.query_one("#nav-next").focus()
+        self.focus_next_button()
 
     def action_back(self) -> None:
         if self.busy:

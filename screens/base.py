@@ -1,8 +1,16 @@
-"""What every wizard screen shares: the rail, the title, a scrolling body, Back / Next / Cancel, keys.
+"""What every wizard page shares, and the frame that shows them.
 
-`FormScreen` adds the form mechanics: read the widgets into a dict, validate it with the section's
+The wizard is one `Frame` screen (step rail, title, the pages, Back / Next / Cancel, footer) whose
+pages sit in a `ContentSwitcher`: a page is mounted once (the next one in advance, while the
+operator reads the current one), and going Next or Back only switches which one is displayed. That
+keeps a page change to a repaint, and every page keeps what was typed in it.
+
+`FormPage` adds the form mechanics: read the widgets into a dict, validate it with the section's
 model then the engine's rules (`WizardState.validate_form`), show each message under the field it
 names, and commit the section when Next succeeds.
+
+The engine (pydantic models, flow) is imported inside methods: the first page paints before it is
+loaded (see `WizardApp.load_engine`).
 """
 
 from __future__ import annotations
@@ -14,16 +22,23 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Static
+from textual.widget import Widget
+from textual.widgets import ContentSwitcher, Input, Static
 
-from mabs_wizard.answers.models import Section
-from mabs_wizard.findings import Finding, has_errors
 from screens.navigation import BY_KEY, PHASE_TITLES, position
-from screens.state import WizardState
-from screens.widgets import Field, NavBar, StepRail
+from screens.widgets.field import Field
+from screens.widgets.key_bar import KeyBar
+from screens.widgets.nav_bar import NavBar, NavButton
+from screens.widgets.step_rail import StepRail
 
 if TYPE_CHECKING:
+    from mabs_wizard.answers.models import Section
+    from mabs_wizard.findings import Finding
     from screens.app import WizardApp
+    from screens.state import WizardState
+
+# The first control of a page gets the focus; on pages without one, Next (so Enter goes on).
+FOCUSABLE = "Input, Select, RadioSet, Checkbox, Button"  # inside the page (the nav bar is outside)
 
 
 def describe_secret_ref(ref: Any) -> str:
@@ -35,13 +50,8 @@ def describe_secret_ref(ref: Any) -> str:
         return "a reference"
 
 
-class WizardScreen(Screen[None]):
-    # The first control of the form; on pages without one, Next (so Enter goes on).
-    AUTO_FOCUS = "#body Input, #body Select, #body RadioSet, #body Checkbox, #body DataTable, #nav-next"
-    KEY: ClassVar[str] = ""
-    HELP: ClassVar[str] = ""
-    NEXT_LABEL: ClassVar[str] = "Next >"
-    BACK: ClassVar[bool] = True
+class Frame(Screen[None]):
+    """The one screen of the wizard: rail, title, pages, navigation bar, footer."""
 
     BINDINGS = [
         Binding("f1", "help", "Help"),
@@ -49,93 +59,61 @@ class WizardScreen(Screen[None]):
         Binding("ctrl+b", "back", "Back"),
         Binding("ctrl+n", "next", "Next"),
         Binding("escape", "cancel", "Cancel"),
+        # Enter is the default button (Next) wherever the focused control has no use for it.
+        Binding("enter", "next", "Next", show=False),
     ]
 
-    def __init__(self) -> None:
-        super().__init__(name=self.KEY, id=f"screen-{self.KEY.replace('_', '-')}")
-        self.spec = BY_KEY[self.KEY]
-        self.busy = False  # a worker of this screen is running: navigation waits
+    def __init__(self, first: WizardPage) -> None:
+        super().__init__()
+        self._first = first
+
+    def compose(self) -> ComposeResult:
+        # The first page is composed with the frame, so the first paint is the whole page.
+        first = self._first
+        phase, index, count = position(first.KEY)
+        rail = StepRail(PHASE_TITLES, id="rail")
+        rail.set_position(phase, index, count)
+        yield rail
+        yield Static(first.spec.title, id="screen-title", markup=False)
+        with ContentSwitcher(id="pages", initial=first.KEY):
+            yield first
+        yield NavBar(next_label=first.next_label, back=first.back_enabled)
+        yield KeyBar()
 
     @property
     def wizard(self) -> WizardApp:
         return self.app  # type: ignore[return-value]
 
-    @property
-    def state(self) -> WizardState:
-        return self.wizard.state
-
-    # ------------------------------------------------------------------ layout
-
-    def compose(self) -> ComposeResult:
-        yield StepRail(PHASE_TITLES, id="rail")
-        yield Static(self.spec.title, id="screen-title", markup=False)
-        with VerticalScroll(id="body"):
-            yield from self.compose_body()
-        yield NavBar(next_label=self.NEXT_LABEL, back=self.BACK)
-        yield Footer()
-
-    def compose_body(self) -> ComposeResult:
-        yield from ()
-
-    def on_mount(self) -> None:
-        phase, index, count = position(self.KEY)
-        self.query_one(StepRail).set_position(phase, index, count)
-        if not self.wizard.cursor_blink:
-            for widget in self.query(Input):
-                widget.cursor_blink = False
-        self.prefill()
-        self.refresh_view()
-
-    def on_screen_resume(self) -> None:
-        # Earlier screens may have changed what this one shows (facts, the summary, the command).
-        if self.is_mounted:
-            self.refresh_view()
-
-    def prefill(self) -> None:
-        """Fill widgets from the state (answers file, or what was committed before)."""
-
-    def refresh_view(self) -> None:
-        """Recompute what is derived from other screens."""
-
-    def set_next(self, label: str | None = None, *, enabled: bool | None = None) -> None:
-        self.query_one(NavBar).set_next(label, enabled=enabled)
-
-    def set_back(self, enabled: bool) -> None:
-        self.query_one(NavBar).set_back(enabled)
-
-    # ------------------------------------------------------------------ navigation
-
-    async def leave_forward(self) -> bool:
-        """Called by Next: True lets the wizard move on (forms validate and commit here)."""
-        return True
+    def page(self) -> WizardPage | None:
+        return self.wizard.page
 
     async def action_next(self) -> None:
-        if self.busy or self.query_one("#nav-next", Button).disabled:
-            return
-        if await self.leave_forward():
-            self.wizard.go_next(self.KEY)
+        page = self.page()
+        if page is not None:
+            await page.action_next()
 
     def action_back(self) -> None:
-        if self.busy or self.query_one("#nav-back", Button).disabled:
-            return
-        self.wizard.go_back(self.KEY)
+        page = self.page()
+        if page is not None:
+            page.action_back()
 
     def action_cancel(self) -> None:
-        self.wizard.request_cancel()
+        page = self.page()
+        if page is not None:
+            page.action_cancel()
+        else:
+            self.wizard.request_cancel()
 
     def action_help(self) -> None:
-        from screens.dialogs import HelpDialog
-
-        self.app.push_screen(HelpDialog(self.spec.title, self.HELP or "No help for this screen."))
+        page = self.page()
+        if page is not None:
+            page.action_help()
 
     def action_save_answers(self) -> None:
-        self.wizard.request_save(self.draft_sections())
+        page = self.page()
+        self.wizard.request_save(page.draft_sections() if page is not None else {})
 
-    def draft_sections(self) -> dict[str, Section]:
-        """Sections of this screen that validate as typed (saved by Ctrl+S even before Next)."""
-        return {}
-
-    async def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_nav_button_pressed(self, event: NavButton.Pressed) -> None:
         actions = {"nav-next": self.action_next, "nav-back": self.action_back, "nav-cancel": self.action_cancel,
                    "nav-help": self.action_help}
         action = actions.get(event.button.id or "")
@@ -146,14 +124,140 @@ class WizardScreen(Screen[None]):
         if result is not None:
             await result
 
+
+class WizardPage(VerticalScroll):
+    KEY: ClassVar[str] = ""
+    HELP: ClassVar[str] = ""
+    NEXT_LABEL: ClassVar[str] = "Next >"
+    BACK: ClassVar[bool] = True
+
+    def __init__(self) -> None:
+        super().__init__(id=self.KEY, classes="page")
+        self.spec = BY_KEY[self.KEY]
+        self.busy = False  # a worker of this page is running: navigation waits
+        self.next_label = self.NEXT_LABEL
+        self.next_enabled = True
+        self.back_enabled = self.BACK
+        self.last_focused: Widget | None = None
+
+    @property
+    def wizard(self) -> WizardApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def state(self) -> WizardState:
+        return self.wizard.state
+
+    @property
+    def is_current(self) -> bool:
+        return self.wizard.current == self.KEY
+
+    # ------------------------------------------------------------------ layout and life cycle
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_body()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        if not self.wizard.cursor_blink:
+            for widget in self.query(Input):
+                widget.cursor_blink = False
+        self.prefill()
+
+    def activate(self) -> None:
+        """The page is now the one shown: sync the frame, then recompute what depends on others."""
+        self.sync_frame()
+        self.refresh_view()
+
+    def sync_frame(self) -> None:
+        frame = self.screen
+        phase, index, count = position(self.KEY)
+        frame.query_one(StepRail).set_position(phase, index, count)
+        frame.query_one("#screen-title", Static).update(self.spec.title)
+        nav = frame.query_one(NavBar)
+        nav.set_next(self.next_label, enabled=self.next_enabled)
+        nav.set_back(self.back_enabled)
+
+    def focus_first(self) -> None:
+        """The control used last on this page, else its first control, else Next."""
+        if self.last_focused is not None and self.last_focused.is_attached and self.last_focused.focusable:
+            self.last_focused.focus()
+            return
+        for widget in self.query(FOCUSABLE):
+            if widget.focusable:
+                widget.focus()
+                return
+        self.focus_next_button()
+
+    def focus_next_button(self) -> None:
+        self.screen.query_one("#nav-next", NavButton).focus()
+
+    def on_descendant_focus(self, event: Any) -> None:
+        self.last_focused = event.widget
+
+    def prefill(self) -> None:
+        """Fill widgets from the state (answers file, or what was committed before)."""
+
+    def refresh_view(self) -> None:
+        """Recompute what is derived from other pages."""
+
+    def set_next(self, label: str | None = None, *, enabled: bool | None = None) -> None:
+        if label is not None:
+            self.next_label = label
+        if enabled is not None:
+            self.next_enabled = enabled
+        if self.is_current and self.is_mounted:
+            self.screen.query_one(NavBar).set_next(self.next_label, enabled=self.next_enabled)
+
+    def set_back(self, enabled: bool) -> None:
+        self.back_enabled = enabled
+        if self.is_current and self.is_mounted:
+            self.screen.query_one(NavBar).set_back(enabled)
+
+    # ------------------------------------------------------------------ navigation
+
+    async def leave_forward(self) -> bool:
+        """Called by Next: True lets the wizard move on (forms validate and commit here)."""
+        return True
+
+    async def action_next(self) -> None:
+        if not self.wizard.is_loaded:
+            # Pressed before the engine is loaded (a second after start at most): done once it is.
+            # Not awaited here: a key binding's action runs on the app's own message loop.
+            self.wizard.pending_next = self.KEY
+            return
+        if self.busy or not self.next_enabled:
+            return
+        if await self.leave_forward():
+            self.wizard.go_next(self.KEY)
+
+    def action_back(self) -> None:
+        if self.busy or not self.back_enabled:
+            return
+        self.wizard.go_back(self.KEY)
+
+    def action_cancel(self) -> None:
+        self.wizard.request_cancel()
+
+    def action_help(self) -> None:
+        from screens.dialogs import HelpDialog
+
+        self.app.push_screen(HelpDialog(self.spec.title, self.HELP or "No help for this page."))
+
+    def draft_sections(self) -> dict[str, Section]:
+        """Sections of this page that validate as typed (saved by Ctrl+S even before Next)."""
+        return {}
+
     async def on_input_submitted(self, event: Input.Submitted) -> None:
         # Enter is the default button, as in the Windows wizard: Next (which validates).
         event.stop()
         await self.action_next()
 
 
-class FormScreen(WizardScreen):
-    """A screen that edits one answers section."""
+class FormPage(WizardPage):
+    """A page that edits one answers section."""
 
     SECTION: ClassVar[str] = ""
 
@@ -161,8 +265,8 @@ class FormScreen(WizardScreen):
         super().__init__()
         self._acknowledged: frozenset[str] = frozenset()
 
-    def compose_body(self) -> ComposeResult:
-        yield Static("", id="form-problems", markup=False)
+    def compose(self) -> ComposeResult:
+        yield Static("", id=f"{self.KEY}-problems", classes="form-problems", markup=False)
         yield from self.compose_form()
 
     def compose_form(self) -> ComposeResult:
@@ -186,6 +290,8 @@ class FormScreen(WizardScreen):
             self.fill_form(value)
 
     def prefilled_ref(self, name: str) -> Any:
+        from mabs_wizard.answers.models import Section
+
         value = self.state.value(self.SECTION)
         if isinstance(value, Section):
             return getattr(value, name, None)
@@ -270,7 +376,7 @@ class FormScreen(WizardScreen):
             elif field.path not in shown:
                 shown[field.path] = finding.level
                 (field.set_error if finding.level == "error" else field.set_warning)(text)
-        problems = self.query_one("#form-problems", Static)
+        problems = self.query_one(".form-problems", Static)
         problems.update("\n".join(general))
         problems.set_class(bool(general), "-shown")
 
@@ -282,6 +388,8 @@ class FormScreen(WizardScreen):
                 return
 
     async def leave_forward(self) -> bool:
+        from mabs_wizard.findings import has_errors
+
         model, findings = self.validate_form()
         self.show_findings(findings)
         if model is None or has_errors(findings):

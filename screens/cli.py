@@ -22,8 +22,15 @@ def run(answers: Path | None, skip_answered: bool, output: Path | None) -> None:
 
     if skip_answered and answers is None:
         raise click.UsageError("--skip-answered needs --answers FILE")
+    if answers is not None and not answers.is_file():
+        # Checked before the terminal is taken over; the content is read once the first page shows.
+        from mabs_wizard.errors import InputError
+
+        raise InputError(f"{answers}: no such answers file" if not answers.exists() else f"{answers}: not a file")
     app = create_app(answers, output_dir=output, skip_answered=skip_answered)
     code = app.run()
+    if app.load_error is not None:
+        raise app.load_error  # printed by the CLI as FILE:LINE:COL problems, exit 2
     if app.state.manifest_path is not None:
         click.echo(f"manifest: {app.state.manifest_path}")
     if app.state.saved_answers is not None:

@@ -16,14 +16,14 @@ from textual.widgets import Button, ProgressBar, RichLog, Static
 
 from mabs_wizard.errors import Cancelled, WizardError
 from mabs_wizard.events import CancelToken, Event, Message, Progress, StepDone, StepStarted
-from screens.base import WizardScreen
+from screens.base import WizardPage
 
 EXPORTS = {"export-mabs-ini": "mabs-ini", "export-mars-cmd": "mars-cmd", "export-ps1": "ps1"}  # button -> format
 PART_NAMES = {"extraction": "Extract installer", "proxy": "Connectivity and proxy"}
 STATUS_MARK = {"done": "✓", "checked": "✓", "handed-over": "→", "skipped": "·", "failed": "✗"}
 
 
-class Completion(WizardScreen):
+class Completion(WizardPage):
     KEY = "completion"
     NEXT_LABEL = "Finish"
     BACK = False
@@ -145,14 +145,13 @@ the wizard.
             button.disabled = False
         self.set_next(enabled=True)
         self.set_back(False)
-        self.query_one("#nav-next", Button).focus()
+        self.focus_next_button()
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id in EXPORTS:
             event.stop()
             self.export(event.button.id)
             return
-        await super().on_button_pressed(event)
 
     def export(self, button_id: str) -> None:
         from mabs_wizard.export import DEFAULT_NAMES, render, write_export

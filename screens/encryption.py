@@ -16,12 +16,12 @@ from textual.app import ComposeResult
 from textual.widgets import Button, Input, Static
 
 from mabs_wizard.answers.models import Section
-from screens.base import FormScreen
-from screens.widgets import Field
+from screens.base import FormPage
+from screens.widgets.field import Field
 from screens.widgets.toggles import Check
 
 
-class EncryptionSetting(FormScreen):
+class EncryptionSetting(FormPage):
     KEY = "encryption"
     SECTION = "encryption"
     HELP = """
@@ -85,7 +85,6 @@ folder on the server for the unattended setup's `PassphraseSaveLocation`.
             event.stop()
             self.generate()
             return
-        await super().on_button_pressed(event)
 
     def generate(self) -> None:
         from mabs_wizard.passphrase import generate_passphrase

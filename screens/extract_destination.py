@@ -12,8 +12,8 @@ from textual.widgets import Input, Static
 
 from mabs_wizard.answers.models import Section
 from mabs_wizard.errors import InputError
-from screens.base import FormScreen
-from screens.widgets import Field
+from screens.base import FormPage
+from screens.widgets.field import Field
 
 
 def _fmt(n: int) -> str:
@@ -22,7 +22,7 @@ def _fmt(n: int) -> str:
     return format_bytes(n)
 
 
-class ExtractDestination(FormScreen):
+class ExtractDestination(FormPage):
     KEY = "extract_destination"
     SECTION = "extraction"
     HELP = """

@@ -6,11 +6,11 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from mabs_wizard.answers.models import ExtractionAnswers
-from screens.base import WizardScreen
+from screens.base import WizardPage
 from screens.widgets.toggles import Check
 
 
-class ExtractFinish(WizardScreen):
+class ExtractFinish(WizardPage):
     KEY = "extract_finish"
     NEXT_LABEL = "Finish"
     HELP = """

@@ -9,7 +9,7 @@ from textual.widgets import Button, ProgressBar, Static
 
 from mabs_wizard.errors import Cancelled, WizardError
 from mabs_wizard.events import CancelToken, Event, Message, Progress, StepDone
-from screens.base import WizardScreen
+from screens.base import WizardPage
 
 
 def _fmt(n: float) -> str:
@@ -34,7 +34,7 @@ def progress_line(event: Progress) -> str:
     return " · ".join(parts)
 
 
-class ExtractProgress(WizardScreen):
+class ExtractProgress(WizardPage):
     KEY = "extract_progress"
     BACK = False
     HELP = """
@@ -135,7 +135,7 @@ half-written in the destination. After a stop or a failure, Back returns to the 
         self.query_one("#retry", Button).display = False
         self.set_next(enabled=True)
         self.set_back(False)
-        self.query_one("#nav-next", Button).focus()
+        self.focus_next_button()
 
     def _ended(self, how: str, lines: list[str]) -> None:
         self.state_text = how
@@ -174,4 +174,3 @@ half-written in the destination. After a stop or a failure, Back returns to the 
             event.stop()
             self.start()
             return
-        await super().on_button_pressed(event)

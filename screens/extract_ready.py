@@ -6,10 +6,10 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from mabs_wizard.answers.models import ExtractionAnswers
-from screens.base import WizardScreen
+from screens.base import WizardPage
 
 
-class ExtractReady(WizardScreen):
+class ExtractReady(WizardPage):
     KEY = "extract_ready"
     NEXT_LABEL = "Extract"
     HELP = """

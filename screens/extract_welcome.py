@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from screens.base import WizardScreen
+from screens.base import WizardPage
 
 INTRO = (
     "This wizard prepares a Microsoft Azure Backup Server (MABS) installation, in the order of the "
@@ -20,7 +20,7 @@ INTRO = (
 )
 
 
-class ExtractWelcome(WizardScreen):
+class ExtractWelcome(WizardPage):
     KEY = "extract_welcome"
     BACK = False
     HELP = """

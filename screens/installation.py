@@ -16,15 +16,15 @@ from textual.widgets import Input
 
 from mabs_wizard.answers.models import InstallationAnswers, Section, SqlAnswers
 from mabs_wizard.errors import WizardError
-from screens.base import FormScreen
-from screens.widgets import Field
+from screens.base import FormPage
+from screens.widgets.field import Field
 
 GB = 1024**3
 FIELDS = ("program_files", "database_files", "scratch", "planned_cloud_data_gb", "user_name", "company_name")
 PATHS = ("program_files", "database_files", "scratch")
 
 
-class InstallationSettings(FormScreen):
+class InstallationSettings(FormPage):
     KEY = "installation"
     SECTION = "installation"
     HELP = """

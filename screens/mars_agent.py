@@ -9,10 +9,10 @@ from textual.widgets import Static
 
 from mabs_wizard.answers.models import InstallationAnswers, ProxyAnswers, UpdatesAnswers
 from mabs_wizard.errors import WizardError
-from screens.base import WizardScreen
+from screens.base import WizardPage
 
 
-class MarsAgent(WizardScreen):
+class MarsAgent(WizardPage):
     KEY = "mars_agent"
     NEXT_LABEL = "Install"
     HELP = """

@@ -1,4 +1,4 @@
-"""The screens of the wizard in the seed's order, grouped by the engine's four phases.
+"""The pages of the wizard in the seed's order, grouped by the engine's four phases.
 
 Each entry names its module (one module per screen, imported when first shown so start-up stays
 fast), the answers section it edits (if any) and what kind of screen it is:
@@ -15,10 +15,15 @@ import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from mabs_wizard.flow import PHASES
-
 if TYPE_CHECKING:
-    from screens.base import WizardScreen
+    from screens.base import WizardPage
+
+# The engine's four phases (`mabs_wizard.flow.PHASES`), as the step rail shows them. Written out here
+# so the first page paints before the engine (pydantic models and all) is imported; a test keeps
+# them equal to the engine's.
+PHASE_TITLES = [("extract", "Extract installer"), ("setup", "MABS setup"), ("mars", "MARS agent"),
+                ("register", "Register server")]
+SETUP_STEPS = ("prerequisites", "sql", "installation", "security", "updates")  # the "setup" phase's steps
 
 Kind = Literal["info", "form", "work", "always"]
 
@@ -33,7 +38,7 @@ class ScreenSpec:
     section: str | None = None  # answers section edited (form) or whose work this is (work)
     group: str | None = None  # with --skip-answered, skipped together with this section's form
 
-    def load(self) -> type[WizardScreen]:
+    def load(self) -> type[WizardPage]:
         module, cls = self.target.split(":")
         return getattr(importlib.import_module(module), cls)  # type: ignore[no-any-return]
 
@@ -65,8 +70,6 @@ SCREENS: list[ScreenSpec] = [
 
 BY_KEY = {spec.key: spec for spec in SCREENS}
 ORDER = [spec.key for spec in SCREENS]
-PHASE_TITLES = [(phase.key, phase.title) for phase in PHASES]
-SETUP_STEPS = next(phase.steps for phase in PHASES if phase.key == "setup")
 
 
 def position(key: str) -> tuple[str, int, int]:

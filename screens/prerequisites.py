@@ -12,15 +12,16 @@ from textual.widgets import Button, Input, RadioSet, Select, Static
 
 from mabs_wizard.answers.models import Section
 from mabs_wizard.findings import Finding, has_errors
-from screens.base import FormScreen
-from screens.widgets import Field, FindingsTable
-from screens.widgets.toggles import Radio
+from screens.base import FormPage
+from screens.widgets.field import Field
+from screens.widgets.findings_table import FindingsTable
+from screens.widgets.toggles import Choice, Radio
 
 VERSIONS = [("MABS V4 (Windows Server 2019/2022)", "v4"), ("MABS V3 (Windows Server 2016/2019)", "v3")]
 PLATFORMS = [("Azure Stack VM", "azure-stack"), ("Azure VM", "azure-vm"), ("On-premises", "on-premises")]
 
 
-class Prerequisites(FormScreen):
+class Prerequisites(FormPage):
     KEY = "prerequisites"
     SECTION = "prerequisites"
     HELP = """
@@ -43,14 +44,14 @@ minimum (Azure Stack: A2, two cores and 3.5 GB).
     def compose_form(self) -> ComposeResult:
         with Horizontal(classes="field-row"):
             yield Static("Facts from", classes="field-label")
-            with RadioSet(id="facts-source", compact=True, classes="-horizontal"):
+            with Choice(id="facts-source", compact=True, classes="-horizontal"):
                 yield Radio("Facts file", id="src-file", value=True, compact=True)
                 yield Radio("This machine", id="src-probe", compact=True)
         yield Field("prerequisites.facts_file", "Facts file", Input(id="facts-file", compact=True, placeholder="facts JSON collected on the server"))
         yield Field("prerequisites.mabs_version", "MABS version", Select(VERSIONS, value="v4", allow_blank=False, id="mabs-version", compact=True))
         yield Field("prerequisites.platform", "Platform", Select(PLATFORMS, value="azure-stack", allow_blank=False, id="platform", compact=True))
         with Horizontal(classes="button-row"):
-            yield Button("Check", id="check", compact=True, variant="primary")
+            yield Button("Check", id="prereq-check", compact=True, variant="primary")
         yield Static("", id="prereq-status", classes="status-line", markup=False)
         yield FindingsTable(id="prereq-findings")
 
@@ -78,7 +79,7 @@ minimum (Azure Stack: A2, two cores and 3.5 GB).
 
     def refresh_view(self) -> None:
         self.query_one("#facts-file", Input).disabled = not self.query_one("#src-file", Radio).value
-        self.query_one("#check", Button).label = "Check again" if self.checked else "Check"
+        self.query_one("#prereq-check", Button).label = "Check again" if self.checked else "Check"
         if not self.checked:
             self.query_one("#prereq-status", Static).update(
                 "Press Check to determine whether the server meets the hardware and software prerequisites.")
@@ -127,18 +128,17 @@ minimum (Azure Stack: A2, two cores and 3.5 GB).
             status.add_class("status-ok")
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "check":
+        if event.button.id == "prereq-check":
             event.stop()
             self.run_check()
             return
-        await super().on_button_pressed(event)
 
     def run_check(self) -> None:
         problem = self.form_problem()
         if problem is not None:
             self.show_findings([problem])
             return
-        self.query_one("#check", Button).disabled = True
+        self.query_one("#prereq-check", Button).disabled = True
         self.query_one("#prereq-status", Static).update("Checking…")
         self._check_worker(self.read_form())
 
@@ -150,6 +150,6 @@ minimum (Azure Stack: A2, two cores and 3.5 GB).
 
     def _checked(self, findings: list[Finding]) -> None:
         self.checked = True
-        self.query_one("#check", Button).disabled = False
+        self.query_one("#prereq-check", Button).disabled = False
         self.show_findings(findings)
         self.refresh_view()

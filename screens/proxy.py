@@ -13,22 +13,21 @@ from typing import Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Input, Select, Static
 
 from mabs_wizard.answers.models import Section
 from mabs_wizard.errors import Cancelled, WizardError
 from mabs_wizard.events import CancelToken
 from mabs_wizard.findings import Finding, has_errors
-from screens.base import FormScreen
-from screens.widgets import Field
+from screens.base import FormPage
+from screens.widgets.field import Field
 from screens.widgets.toggles import Check
 
 SUBSCRIPTION = [("Active", "active"), ("Expired", "expired"), ("Deprovisioned", "deprovisioned")]
 KEPT = ("check", "endpoints", "ca_file", "timeout_s")  # from the answers file; not edited on this page
 
 
-class ProxyConfiguration(FormScreen):
+class ProxyConfiguration(FormPage):
     KEY = "proxy"
     SECTION = "proxy"
     HELP = """
@@ -54,9 +53,8 @@ table (back up to Azure / to disk, restore from Azure / from disk). The proxy pa
         yield Field("proxy.username", "Proxy user", Input(id="username", compact=True, placeholder="optional"))
         yield Field("proxy.password", "Proxy password", Input(id="password", compact=True, password=True, placeholder="optional; masked"))
         yield Field("proxy.subscription_state", "Subscription", Select(SUBSCRIPTION, value="active", allow_blank=False,
-                                                                         id="subscription_state", compact=True))
-        with Horizontal(classes="button-row"):
-            yield Button("Test", id="test", compact=True, variant="primary")
+                                                                         id="subscription_state", compact=True),
+                    Button("Test", id="test", compact=True, variant="primary"))
         yield Static("", id="proxy-status", classes="status-line", markup=False)
         yield DataTable(id="endpoints", show_cursor=False, zebra_stripes=False)
         yield Static("", id="capabilities", classes="status-line", markup=False)
@@ -106,7 +104,6 @@ table (back up to Azure / to disk, restore from Azure / from disk). The proxy pa
             event.stop()
             self.start_test()
             return
-        await super().on_button_pressed(event)
 
     def start_test(self) -> None:
         model, findings = self.validate_form()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from screens.base import WizardScreen
+from screens.base import WizardPage
 
 INTRO = (
     "Microsoft Azure Backup Server setup.\n\n"
@@ -17,7 +17,7 @@ INTRO = (
 )
 
 
-class SetupWelcome(WizardScreen):
+class SetupWelcome(WizardPage):
     KEY = "setup_welcome"
     HELP = """
 MABS setup is the second phase. The prerequisite check judges facts about the Windows server MABS

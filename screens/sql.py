@@ -12,14 +12,14 @@ from textual.widgets import Button, Input, RadioSet, Static
 
 from mabs_wizard.answers.models import Section
 from mabs_wizard.findings import Finding
-from screens.base import FormScreen
-from screens.widgets import Field
-from screens.widgets.toggles import Radio
+from screens.base import FormPage
+from screens.widgets.field import Field
+from screens.widgets.toggles import Choice, Radio
 
 TEXT_FIELDS = ("server", "instance", "reporting_instance", "admin_user", "admin_domain")
 
 
-class SqlSettings(FormScreen):
+class SqlSettings(FormPage):
     KEY = "sql"
     SECTION = "sql"
     HELP = """
@@ -37,7 +37,7 @@ only (then in the secret store); leave it empty to keep the answers file's refer
     def compose_form(self) -> ComposeResult:
         with Horizontal(classes="field-row"):
             yield Static("SQL Server", classes="field-label")
-            with RadioSet(id="sql-mode", compact=True, classes="-horizontal"):
+            with Choice(id="sql-mode", compact=True, classes="-horizontal"):
                 yield Radio("New instance (recommended)", id="mode-new", value=True, compact=True)
                 yield Radio("Existing local", id="mode-existing", compact=True)
         yield Field("sql.server", "SQL machine", Input("localhost", id="server", compact=True))
@@ -48,7 +48,7 @@ only (then in the secret store); leave it empty to keep the answers file's refer
         yield Field("sql.admin_password", "Admin password", Input(id="admin_password", compact=True, password=True,
                                                                     placeholder="optional; masked"))
         with Horizontal(classes="button-row"):
-            yield Button("Check", id="check", compact=True, variant="primary")
+            yield Button("Check", id="sql-check", compact=True, variant="primary")
         yield Static("", id="sql-status", classes="status-line", markup=False)
 
     def fill_form(self, value: Section | Mapping[str, Any]) -> None:
@@ -76,12 +76,11 @@ only (then in the secret store); leave it empty to keep the answers file's refer
         self.query_one("#sql-status", Static).update("")
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "check":
+        if event.button.id == "sql-check":
             event.stop()
             _, findings = self.validate_form()
             self.show_findings(findings)
             return
-        await super().on_button_pressed(event)
 
     def show_findings(self, findings: Iterable[Finding]) -> None:
         findings = list(findings)

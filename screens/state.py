@@ -1,7 +1,8 @@
 """What the wizard knows so far: committed sections, prefill, typed secrets, work already done.
 
-Screens read and write this; the engine (``mabs_wizard.flow``) judges and applies it. Nothing here
-re-implements a rule: validation is the section model, then ``flow.check_step``.
+Pages read and write this; the engine (``mabs_wizard.flow``) judges and applies it. Nothing here
+re-implements a rule: validation is the section model, then ``flow.check_step``. The engine is
+imported inside methods, so the first page paints before it loads.
 """
 
 from __future__ import annotations
@@ -13,17 +14,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
-
-from mabs_wizard.answers.models import SECTIONS, Answers, PrerequisitesAnswers, Section
 from mabs_wizard.errors import InputError
-from mabs_wizard.facts import TargetFacts
-from mabs_wizard.findings import Finding
-from mabs_wizard.flow import STEPS, CheckContext, RunContext, StepOutcome, load_context_facts
-from mabs_wizard.manifest import secret_fields
-from mabs_wizard.resolver import Secrets
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
+
+    from mabs_wizard.answers.models import Answers, Section
+    from mabs_wizard.facts import TargetFacts
+    from mabs_wizard.findings import Finding
+    from mabs_wizard.flow import CheckContext, RunContext, StepOutcome
+    from mabs_wizard.resolver import Secrets
 
 Clock = Callable[[], datetime]
 
@@ -48,6 +50,9 @@ def local_disk_space(path: Path) -> tuple[Path, int, int] | None:
 
 def field_errors(section: str, exc: ValidationError) -> list[Finding]:
     """Pydantic errors of a section form as error findings on dotted answers paths (``sql.port``)."""
+    from mabs_wizard.answers.models import SECTIONS
+    from mabs_wizard.findings import Finding
+
     out = []
     for err in exc.errors(include_url=False, include_input=False):
         loc = [str(p) for p in err["loc"] if not isinstance(p, int)]
@@ -64,7 +69,7 @@ def field_errors(section: str, exc: ValidationError) -> list[Finding]:
 @dataclass
 class WizardState:
     output_dir: Path
-    secrets: Secrets
+    secrets: Secrets | None = None  # made when the engine loads, unless given
     clock: Clock = utc_now
     answers_path: Path | None = None
     prefill: dict[str, Section | dict[str, Any]] = field(default_factory=dict)
@@ -86,6 +91,16 @@ class WizardState:
 
     # ------------------------------------------------------------------ reading
 
+    def load(self) -> None:
+        """Import the engine and read the answers file (a worker calls this after the first paint)."""
+        from mabs_wizard.answers.loader import load_partial
+        from mabs_wizard.resolver import Secrets
+
+        if self.secrets is None:
+            self.secrets = Secrets(environ=os.environ)
+        if self.answers_path is not None:
+            self.prefill, self.prefill_problems = load_partial(self.answers_path)
+
     def value(self, section: str) -> Section | dict[str, Any] | None:
         """What a form shows: the committed model, else the answers file's (model or raw dict)."""
         if section in self.sections:
@@ -94,11 +109,15 @@ class WizardState:
 
     def model(self, section: str) -> Section | None:
         """The committed model, else a valid prefilled one, else None."""
+        from mabs_wizard.answers.models import Section
+
         found = self.value(section)
         return found if isinstance(found, Section) else None
 
     def known_sections(self) -> dict[str, Section]:
         """Every section with a valid model so far (committed first, then prefill)."""
+        from mabs_wizard.answers.models import SECTIONS
+
         out: dict[str, Section] = {}
         for name in SECTIONS:
             model = self.model(name)
@@ -113,6 +132,9 @@ class WizardState:
 
         `prereq` is the prerequisites form being checked (its facts file may not be committed yet).
         """
+        from mabs_wizard.answers.models import PrerequisitesAnswers
+        from mabs_wizard.flow import load_context_facts
+
         if self.facts_override is not None:
             return self.facts_override, "file", None
         if prereq is None:
@@ -127,11 +149,15 @@ class WizardState:
         self._facts = None
 
     def check_context(self, prereq: Section | None = None) -> CheckContext:
+        from mabs_wizard.flow import CheckContext
+
         facts, source, path = self.facts(prereq)
         return CheckContext(facts=facts, facts_source=source, facts_path=path, secrets=self.secrets,
                             now=self.clock(), host_is_windows=self.host_is_windows)
 
     def run_context(self, emit: Any, cancel: Any) -> RunContext:
+        from mabs_wizard.flow import RunContext
+
         ctx = self.check_context()
         run = RunContext(**vars(ctx), output_dir=self.output_dir, emit=emit, cancel=cancel,
                          answers_path=self.answers_path, store=self.store, clock=self.clock)
@@ -143,6 +169,12 @@ class WizardState:
 
     def validate_form(self, section: str, values: Mapping[str, Any]) -> tuple[Section | None, list[Finding]]:
         """The section model first (form errors by field), then the engine's rules for that step."""
+        from pydantic import ValidationError
+
+        from mabs_wizard.answers.models import SECTIONS
+        from mabs_wizard.findings import Finding
+        from mabs_wizard.flow import STEPS
+
         model_type = SECTIONS[section]
         try:
             model = model_type.model_validate(dict(values), context={"base_dir": Path.cwd()})
@@ -160,6 +192,7 @@ class WizardState:
 
     def check(self, key: str, sections: Mapping[str, Section], ctx: CheckContext) -> list[Finding]:
         from mabs_wizard import flow
+        from mabs_wizard.findings import Finding
 
         try:
             return flow.check_step(key, sections, ctx)
@@ -182,6 +215,8 @@ class WizardState:
             self.invalidate_from(section)
 
     def invalidate_from(self, section: str) -> None:
+        from mabs_wizard.answers.models import SECTIONS
+
         order = list(SECTIONS)
         if section not in order:
             return
@@ -197,6 +232,8 @@ class WizardState:
 
     def missing_secrets(self, section: str) -> list[str]:
         """Secret fields whose reference is `prompt` and for which nothing was typed yet."""
+        from mabs_wizard.manifest import secret_fields
+
         model = self.model(section)
         if model is None:
             return []
@@ -210,6 +247,10 @@ class WizardState:
 
     def answers(self) -> Answers:
         """Every section as one validated Answers (for the final run); InputError if one is missing."""
+        from pydantic import ValidationError
+
+        from mabs_wizard.answers.models import SECTIONS, Answers
+
         data: dict[str, Any] = {"version": 1}
         for name in SECTIONS:
             model = self.model(name)
@@ -228,6 +269,10 @@ class WizardState:
         (plus sql, extraction and secret_store), so the not-yet-answered sections are left as None
         instead of being invented. (Requested: ``run_step`` accepting a sections mapping.)
         """
+        from pydantic import ValidationError
+
+        from mabs_wizard.answers.models import SECTIONS, Answers
+
         data: dict[str, Any] = {name: self.model(name) for name in SECTIONS}
         for name, model_type in SECTIONS.items():
             if data[name] is None:

@@ -17,16 +17,27 @@ from mabs_wizard.answers.models import (
     SqlAnswers,
     UpdatesAnswers,
 )
-from screens.base import WizardScreen, describe_secret_ref
+from screens.base import WizardPage, describe_secret_ref
 
 
 def secret_text(state: Any, path: str, ref: Any) -> str:
     """How a secret is shown anywhere in the UI: where it comes from, never what it is."""
     if ref is None:
-        return "(none)"
+        return "(not given)"
     if ref == "prompt":
         return "typed here (masked)" if state.secrets.has(path) else "not given yet"
     return f"from {describe_secret_ref(ref)}"
+
+
+def settings_table(rows: list[tuple[str, str, str]]) -> Table:
+    """Section, setting, value; values wrap inside their column (long Windows paths fold)."""
+    table = Table(box=None, show_header=False, pad_edge=False, expand=True)
+    table.add_column(style="bold", no_wrap=True, width=13)
+    table.add_column(no_wrap=True, width=19)
+    table.add_column(overflow="fold", ratio=1)
+    for section, name, value in rows:
+        table.add_row(section, name, Text(value))
+    return table
 
 
 def summary_rows(state: Any) -> list[tuple[str, str, str]]:
@@ -61,17 +72,7 @@ def summary_rows(state: Any) -> list[tuple[str, str, str]]:
     return rows
 
 
-def settings_table(rows: list[tuple[str, str, str]]) -> Table:
-    table = Table(box=None, show_header=False, pad_edge=False, expand=True)
-    table.add_column(style="bold", no_wrap=True, width=13)
-    table.add_column(no_wrap=True, width=19)
-    table.add_column(overflow="fold", ratio=1)
-    for section, name, value in rows:
-        table.add_row(section, name, Text(value))
-    return table
-
-
-class Summary(WizardScreen):
+class Summary(WizardPage):
     KEY = "summary"
     NEXT_LABEL = "Install"
     HELP = """
@@ -80,12 +81,18 @@ the setup log, the rules run once more, and the restricted accounts' password is
 store. Back changes a setting; what was already applied with an older value is applied again.
 """
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[tuple[str, str, str]] | None = None
+
     def compose_body(self) -> ComposeResult:
+        # One widget holding a table: a page change lays out one widget, not sixty cells.
         yield Static("", id="summary-table")
 
     def refresh_view(self) -> None:
         rows = summary_rows(self.state)
-        widget = self.query_one("#summary-table", Static)
-        widget.update(settings_table(rows) if rows else "Nothing answered yet.")
+        if rows != self._rows:  # redrawn only when a setting changed
+            self._rows = rows
+            self.query_one("#summary-table", Static).update(settings_table(rows) if rows else "Nothing answered yet.")
         done = all(step in self.state.outcomes for step in ("prerequisites", "sql", "installation", "security", "updates"))
         self.set_next("Next >" if done else "Install")

@@ -6,14 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.widgets import RadioSet, Static
+from textual.widgets import Static
 
 from mabs_wizard.answers.models import Section
-from screens.base import FormScreen
-from screens.widgets.toggles import Radio
+from screens.base import FormPage
+from screens.widgets.toggles import Choice, Radio
 
 
-class UpdatesOptIn(FormScreen):
+class UpdatesOptIn(FormPage):
     KEY = "updates"
     SECTION = "updates"
     HELP = """
@@ -25,7 +25,7 @@ and other products such as Azure Backup Server. In the MARS installer this is th
     def compose_form(self) -> ComposeResult:
         yield Static("Microsoft Update offers security and other important updates for Windows and "
                      "other Microsoft software, including Azure Backup Server.", classes="intro", markup=False)
-        with RadioSet(id="microsoft-update", compact=True):
+        with Choice(id="microsoft-update", compact=True):
             yield Radio("Use Microsoft Update when I check for updates (recommended)", id="mu-yes", value=True, compact=True)
             yield Radio("I don't want to use Microsoft Update", id="mu-no", compact=True)
 

@@ -20,11 +20,11 @@ from textual.widgets import Button, Input, Static
 from mabs_wizard.answers.models import Section
 from mabs_wizard.errors import InputError, WizardError
 from mabs_wizard.findings import Finding
-from screens.base import FormScreen
-from screens.widgets import Field
+from screens.base import FormPage
+from screens.widgets.field import Field
 
 
-class VaultIdentification(FormScreen):
+class VaultIdentification(FormPage):
     KEY = "vault"
     SECTION = "vault"
     HELP = """
@@ -47,6 +47,14 @@ certificate's validity. Current MARS agents accept a file up to 10 days old, old
         yield Static("", id="vault-details", classes="status-line")
         yield Static("", id="vault-status", classes="status-line", markup=False)
 
+    def validate_form(self) -> tuple[Section | None, list[Finding]]:
+        # What the inspection just judged (same values, same moment) is not parsed again on Next.
+        values = self.read_form()
+        cached = getattr(self, "_inspected", None)
+        if cached is not None and cached[0] == values and abs((self.state.clock() - cached[3]).total_seconds()) < 60:
+            return cached[1], cached[2]  # the final run judges the file again at its own moment
+        return self.state.validate_form(self.SECTION, values)
+
     def fill_form(self, value: Section | Mapping[str, Any]) -> None:
         get = (lambda k: getattr(value, k, None)) if isinstance(value, Section) else value.get
         for name in ("credentials_file", "target_path"):
@@ -65,7 +73,9 @@ certificate's validity. Current MARS agents accept a file up to 10 days old, old
         return values
 
     def refresh_view(self) -> None:
-        self.inspect(self.read_form())
+        # Once the page is on the screen: the inspection (a certificate to load) would compete
+        # with drawing it.
+        self.set_timer(0.05, lambda: self.inspect(self.read_form()))
 
     @on(Input.Changed, "#credentials_file")
     def _path_changed(self) -> None:
@@ -80,7 +90,6 @@ certificate's validity. Current MARS agents accept a file up to 10 days old, old
             event.stop()
             self.browse()
             return
-        await super().on_button_pressed(event)
 
     def browse(self) -> None:
         from screens.dialogs import FilePicker
@@ -103,6 +112,7 @@ certificate's validity. Current MARS agents accept a file up to 10 days old, old
             self.app.call_from_thread(self._show, None, [])
             return
         model, findings = self.state.validate_form(self.SECTION, values)
+        self._inspected = (values, model, findings, self.state.clock())
         creds = None
         if model is not None:
             try:

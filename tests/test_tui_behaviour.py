@@ -37,7 +37,12 @@ def kit() -> Path:
 
 
 def field_error(app, path: str) -> str:  # noqa: ANN001
-    return app.screen.fields()[path].error
+    return app.page.fields()[path].error
+
+
+def log_of(app, selector: str) -> str:  # noqa: ANN001
+    """The lines of a page's RichLog, for assertion messages."""
+    return "\n".join(line.text for line in app.page.query_one(selector).lines)
 
 
 def screen_text(app) -> str:  # noqa: ANN001
@@ -58,7 +63,7 @@ async def test_next_refuses_with_the_error_under_the_field_and_back_keeps_what_w
         assert await next_screen(pilot) == "extract_destination"
         assert "exists and is not empty" in field_error(app, "extraction.destination")
         assert field_error(app, "extraction.source") == ""
-        assert app.focused is app.screen.query_one("#destination")  # focus goes to the field in error
+        assert app.focused is app.page.query_one("#destination")  # focus goes to the field in error
 
         # A value pydantic refuses lands under its field too (planned data must be a number ≥ 0).
         await goto(pilot, "installation")
@@ -73,8 +78,8 @@ async def test_next_refuses_with_the_error_under_the_field_and_back_keeps_what_w
         await pilot.press("ctrl+n")
         await settle(pilot)
         assert app.current == "installation"
-        assert app.screen.query_one("#company_name", Input).value == "Fabrikam"
-        assert app.screen.query_one("#planned_cloud_data_gb", Input).value == "-5"
+        assert app.page.query_one("#company_name", Input).value == "Fabrikam"
+        assert app.page.query_one("#planned_cloud_data_gb", Input).value == "-5"
 
 
 async def test_next_walks_every_screen_in_the_seed_order_and_back_returns(kit):
@@ -100,7 +105,7 @@ async def test_enter_is_next_and_refusal_keeps_the_screen(kit):
         await settle(pilot)
         assert app.current == "extract_destination"
         await type_into(pilot, "#source", str(kit.parent / "nothing-here"))
-        app.screen.query_one("#source").focus()
+        app.page.query_one("#source").focus()
         await pilot.press("enter")
         await settle(pilot)
         assert app.current == "extract_destination"
@@ -112,13 +117,13 @@ async def test_prerequisites_that_fail_block_next_and_list_errors_with_remedies(
     async with app.run_test(size=(80, 24)) as pilot:
         await goto(pilot, "prerequisites")
         assert await next_screen(pilot) == "prerequisites"
-        table = app.screen.query_one("#prereq-findings")
+        table = app.page.query_one("#prereq-findings")
         levels = [f.level for f in table.findings]
         assert "error" in levels and "pass" in levels
         codes = {f.code for f in table.findings if f.level == "error"}
         assert {"prereq.domain-joined", "prereq.server-core"} <= codes
         assert all(f.remedy for f in table.findings if f.level == "error")
-        assert "can't proceed" in str(app.screen.query_one("#prereq-status").render())
+        assert "can't proceed" in str(app.page.query_one("#prereq-status").render())
 
 
 async def test_remote_sql_is_refused_under_the_server_field(kit):
@@ -137,11 +142,11 @@ async def test_security_feedback_is_live_and_mismatch_blocks(kit):
     async with app.run_test(size=(80, 24)) as pilot:
         await goto(pilot, "security")
         await type_into(pilot, "#password", "abc")
-        rules = str(app.screen.query_one("#rules").render())
+        rules = str(app.page.query_one("#rules").render())
         assert "✗ at least 6 characters" in rules
         await type_into(pilot, "#password", ACCOUNTS_PASSWORD)
         await type_into(pilot, "#confirm_password", ACCOUNTS_PASSWORD)
-        rules = str(app.screen.query_one("#rules").render())
+        rules = str(app.page.query_one("#rules").render())
         assert rules.count("✓") == 4 and "✗" not in rules
         await type_into(pilot, "#confirm_password", ACCOUNTS_PASSWORD + "!")
         assert await next_screen(pilot) == "security"
@@ -242,7 +247,7 @@ async def test_skip_answered_starts_at_the_first_screen_needing_input_and_shows_
         assert await next_screen(pilot) == "summary"  # updates was answered; the summary always shows
         assert await next_screen(pilot) == "apply"
         assert await next_screen(pilot) == "completion"  # proxy, vault, encryption answered
-        assert "All parts are ready" in str(app.screen.query_one("#completion-title").render())
+        assert "All parts are ready" in str(app.page.query_one("#completion-title").render())
     manifest = (SNAP_ROOT / "out" / MANIFEST_NAME).read_text()
     assert '"file_count": 15' in manifest  # the skipped extraction ran at the end
 
@@ -255,8 +260,8 @@ async def test_invalid_prefill_opens_with_raw_values_and_says_why(kit):
         await settle(pilot)
         assert len(app.state.prefill_problems) == 1 and "planned_cloud_data_gb" in app.state.prefill_problems[0]
         await goto(pilot, "installation")
-        assert app.screen.query_one("#planned_cloud_data_gb", Input).value == "lots"
-        assert app.screen.query_one("#company_name", Input).value == "Contoso"
+        assert app.page.query_one("#planned_cloud_data_gb", Input).value == "lots"
+        assert app.page.query_one("#company_name", Input).value == "Contoso"
         assert await next_screen(pilot) == "installation"
         assert field_error(app, "installation.planned_cloud_data_gb")
 
@@ -282,7 +287,7 @@ async def test_the_store_password_is_asked_in_a_masked_dialog(monkeypatch):
         await pilot.click("#ok")
         await settle(pilot)
         assert app.current == "apply"
-        assert "applied" in str(app.screen.query_one("#apply-title").render())
+        assert "applied" in str(app.page.query_one("#apply-title").render())
     assert app.state.store.kind == "file"
     assert (answers.parent / "store" / "secrets.enc").is_file()
 
@@ -316,8 +321,8 @@ async def test_extraction_shows_real_progress_and_stop_cleans_up(monkeypatch):
         app.show("extract_progress")
         await settle(pilot)
         assert seen, "no progress event"
-        assert app.screen.state_text == "cancelled"
-        assert "stopped" in str(app.screen.query_one("#progress-title").render()).lower()
+        assert app.page.state_text == "cancelled", (app.page.state_text, str(app.page.query_one("#progress-messages").render()))
+        assert "stopped" in str(app.page.query_one("#progress-title").render()).lower()
         assert not (kit / "extracted").exists()
         assert not [p for p in kit.iterdir() if ".mabs-partial-" in p.name]  # no staging left
         assert "extraction" not in app.state.outcomes
@@ -325,9 +330,9 @@ async def test_extraction_shows_real_progress_and_stop_cleans_up(monkeypatch):
         seen.clear()
         await pilot.click("#retry")
         await settle(pilot)
-        assert app.screen.state_text == "done"
+        assert app.page.state_text == "done", str(app.page.query_one("#progress-messages").render())
         assert (kit / "extracted" / "Setup.exe").is_file()
-        bar = app.screen.query_one("#bar", ProgressBar)
+        bar = app.page.query_one("#bar", ProgressBar)
         assert bar.total and bar.progress == bar.total
     # The bar followed the engine's own counts, rate and ETA.
     extract_pass = [e for e in seen if e.total == seen[-1].total]
@@ -345,12 +350,12 @@ async def test_connectivity_failure_is_reported_per_endpoint(kit):
         await goto(pilot, "proxy")
         await pilot.click("#test")
         await settle(pilot)
-        status = str(app.screen.query_one("#proxy-status").render())
+        status = str(app.page.query_one("#proxy-status").render())
         assert "Not connected: 2 of 2 endpoints unreachable" in status
-        table = app.screen.query_one("#endpoints")
+        table = app.page.query_one("#endpoints")
         assert table.row_count == 2
         assert "connection refused" in str(table.get_row_at(0)[1])
-        assert "Restore from Azure".lower() in str(app.screen.query_one("#capabilities").render()).lower()
+        assert "Restore from Azure".lower() in str(app.page.query_one("#capabilities").render()).lower()
         # The test counts as the step's work: Next does not probe again.
         assert "proxy" in app.state.outcomes
 
@@ -362,7 +367,7 @@ async def test_completion_exports_files_next_to_the_manifest(kit):
         for button in ("#export-mabs-ini", "#export-mars-cmd", "#export-ps1"):
             await pilot.click(button)
             await pilot.pause()
-        where = str(app.screen.query_one("#completion-where").render())
+        where = str(app.page.query_one("#completion-where").render())
         assert "Passphrase stored in: encrypted file" in where and "Passphrase file:" in where
     out = SNAP_ROOT / "out"
     for name in ("MABSSetup.ini", "Install-MARS.cmd", "Install-MABS.ps1", MANIFEST_NAME, "answers.yaml"):
@@ -390,8 +395,8 @@ async def test_typed_secrets_never_reach_the_screen_notifications_or_disk(kit):
         await goto(pilot, "encryption")
         await pilot.click("#generate")
         await pilot.pause()
-        generated = app.screen.query_one("#passphrase", Input).value
-        assert len(generated) == 32 and app.screen.query_one("#confirm_passphrase", Input).value == generated
+        generated = app.page.query_one("#passphrase", Input).value
+        assert len(generated) == 32 and app.page.query_one("#confirm_passphrase", Input).value == generated
         assert generated not in screen_text(app)  # masked by default
         await pilot.click("#reveal")
         await pilot.pause()
@@ -402,7 +407,8 @@ async def test_typed_secrets_never_reach_the_screen_notifications_or_disk(kit):
         notes = " ".join(str(n.message) for n in app._notifications)
         assert generated not in notes and ACCOUNTS_PASSWORD not in notes
         await goto(pilot, "completion")
-        assert "All parts are ready" in str(app.screen.query_one("#completion-title").render())
+        title = str(app.page.query_one("#completion-title").render())
+        assert "All parts are ready" in title, log_of(app, "#completion-log")
     for path in (SNAP_ROOT / "out").rglob("*"):
         data = path.read_bytes()
         assert ACCOUNTS_PASSWORD.encode() not in data and generated.encode() not in data, path
@@ -414,7 +420,7 @@ async def test_no_color_is_honoured(kit, monkeypatch):
     app = snapshot_app(kit)
     async with app.run_test(size=(80, 24)) as pilot:
         await goto(pilot, "prerequisites")
-        await pilot.click("#check")
+        await pilot.click("#prereq-check")
         await settle(pilot)
         svg = app.export_screenshot()
     assert app.no_color
@@ -435,16 +441,17 @@ async def test_nothing_is_clipped(kit, size):
         for key in ORDER:
             await goto(pilot, key)
             screen = app.screen
+            page = app.page
             assert len(str(screen.query_one("#rail").render()).rstrip()) <= width - 2, key
-            for widget in screen.query("*"):
+            assert page.display and page.region.area, key
+            for widget in page.query("*"):
                 if widget.display and widget.region.area:
                     assert widget.region.right <= width and widget.region.bottom <= height, (key, widget)
-            body = screen.query_one("#body")
-            assert body.max_scroll_x == 0, f"{key}: body scrolls sideways"
+            assert page.max_scroll_x == 0, f"{key}: the page scrolls sideways"
             for button_id in ("#nav-back", "#nav-next", "#nav-cancel", "#nav-help"):
                 button = screen.query_one(button_id)
                 assert button.region.height == 1 and button.region.bottom <= height - 1, (key, button_id)
                 label = str(button.label)
                 assert len(label) <= button.region.width, (key, button_id, label)
-            for field in screen.query(".field-label"):
+            for field in page.query(".field-label"):
                 assert len(str(field.render())) <= field.region.width, (key, str(field.render()))

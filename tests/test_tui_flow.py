@@ -79,7 +79,7 @@ async def test_tui_and_replay_write_the_same_manifest(secret_service, tmp_path):
             before = app.current
             assert await next_screen(pilot) != before, f"Next did not leave {before}"
         visited.append(app.current)
-        assert "All parts are ready" in str(app.screen.query_one("#completion-title").render())
+        assert "All parts are ready" in str(app.page.query_one("#completion-title").render())
         await pilot.press("ctrl+n")  # Finish
         await pilot.pause()
     assert app.return_value == 0

@@ -74,7 +74,7 @@ def test_setup_welcome(snap_compare, kit):
 def test_prerequisites_checked(snap_compare, kit):
     async def run_before(pilot) -> None:
         await goto(pilot, "prerequisites")
-        await pilot.click("#check")
+        await pilot.click("#prereq-check")
         await settle(pilot)
 
     assert snap_compare(snapshot_app(kit), run_before=run_before)

@@ -141,6 +141,7 @@ async def settle(pilot: Any) -> None:
 
 
 async def goto(pilot: Any, key: str) -> None:
+    await settle(pilot)  # the engine is loaded
     pilot.app.show(key)
     await settle(pilot)
 
@@ -152,6 +153,10 @@ async def next_screen(pilot: Any) -> str:
 
 
 async def type_into(pilot: Any, selector: str, text: str) -> None:
-    widget = pilot.app.screen.query_one(selector)
+    """Set an input of the page shown, or of the dialog on top of it."""
+    from screens.base import Frame
+
+    app = pilot.app
+    widget = (app.page if isinstance(app.screen, Frame) else app.screen).query_one(selector)
     widget.value = text
     await pilot.pause()

@@ -13,7 +13,15 @@ from textual.widgets import Button, DirectoryTree, Input, Static
 
 
 class FilteredTree(DirectoryTree):
-    """Folders, and files whose name ends with one of `suffixes` (case-insensitive); no dot-files."""
+    """Folders, and files whose name ends with one of `suffixes` (case-insensitive); no dot-files.
+
+    Plain one-cell markers instead of emoji icons: same width in every terminal, and readable
+    without colour.
+    """
+
+    ICON_NODE_EXPANDED = "▾ "
+    ICON_NODE = "▸ "
+    ICON_FILE = "· "
 
     def __init__(self, path: Path, suffixes: tuple[str, ...], *, id: str | None = None) -> None:
         super().__init__(path, id=id)
@@ -49,11 +57,17 @@ class FilePicker(ModalScreen[Path | None]):
             yield Input(str(self._start) + "/", id="picker-path", compact=True)
             yield Static("", id="picker-error", classes="field-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
+                yield Button("Up", id="up", compact=True)
                 yield Button("Open", id="open", compact=True, variant="primary")
                 yield Button("Cancel", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#picker-tree", FilteredTree).focus()
+
+    def show_folder(self, folder: Path) -> None:
+        tree = self.query_one("#picker-tree", FilteredTree)
+        tree.path = folder
+        self.query_one("#picker-path", Input).value = str(folder).rstrip("/") + "/"
 
     def on_directory_tree_file_selected(self, event: DirectoryTree.FileSelected) -> None:
         event.stop()
@@ -72,12 +86,18 @@ class FilePicker(ModalScreen[Path | None]):
         event.stop()
         if event.button.id == "open":
             self._open()
+        elif event.button.id == "up":
+            current = Path(self.query_one("#picker-tree", FilteredTree).path)
+            self.show_folder(current.parent)
         else:
             self.dismiss(None)
 
     def _open(self) -> None:
         path = Path(self.query_one("#picker-path", Input).value.strip()).expanduser()
         error = self.query_one("#picker-error", Static)
+        if path.is_dir():  # a folder typed or chosen: browse it
+            self.show_folder(path)
+            return
         if not path.is_file():
             error.update(f"✗ {path} is not a file" if path.exists() else f"✗ {path} does not exist")
             error.add_class("-shown")

@@ -7,12 +7,14 @@ result column carries a mark as well as a colour so it reads the same under NO_C
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.events import Resize
 from textual.widgets import DataTable
 
-from mabs_wizard.findings import Finding
+if TYPE_CHECKING:
+    from mabs_wizard.findings import Finding
 
 MARKS = {"pass": ("✓ pass", "green"), "warning": ("! warn", "yellow"), "error": ("✗ error", "bold red")}
 RESULT_WIDTH = 8

@@ -27,7 +27,8 @@ class StepRail(Static):
     def set_position(self, phase: str, index: int, count: int) -> None:
         """`index` is 1-based within the phase's screens."""
         self._current, self._index, self._count = phase, index, count
-        self.update(self.render_rail())
+        if self.is_mounted:
+            self.update(self.render_rail())
 
     def on_mount(self) -> None:
         self.update(self.render_rail())

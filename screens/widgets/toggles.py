@@ -1,14 +1,17 @@
-"""Checkbox and radio button whose mark shows the state (X / ● when on, blank when off).
+"""Checkbox, radio button and radio set tuned for a wizard.
 
-Textual's own draw the mark in both states and tell them apart by colour only, which NO_COLOR (and
-monochrome terminals) would lose.
+* The mark shows the state (X / ● when on, blank when off): Textual's own draw the mark in both
+  states and tell them apart by colour only, which NO_COLOR (and monochrome terminals) would lose.
+* Enter is left to the page (Next, the default button, as in the Windows wizard); Space toggles.
+* Arrow keys in a radio set select, as Windows radio groups do, rather than only moving a highlight.
 """
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.content import Content
 from textual.style import Style
-from textual.widgets import Checkbox, RadioButton
+from textual.widgets import Checkbox, RadioButton, RadioSet
 
 
 def _button(widget: Checkbox | RadioButton) -> Content:
@@ -18,13 +21,34 @@ def _button(widget: Checkbox | RadioButton) -> Content:
     return Content.assemble((widget.BUTTON_LEFT, side_style), (inner, button_style), (widget.BUTTON_RIGHT, side_style))
 
 
-class Check(Checkbox):
+class Check(Checkbox, inherit_bindings=False):
+    BINDINGS = [Binding("space", "toggle_button", "Toggle", show=False)]
+
     @property
     def _button(self) -> Content:
         return _button(self)
 
 
-class Radio(RadioButton):
+class Radio(RadioButton, inherit_bindings=False):
+    BINDINGS = [Binding("space", "toggle_button", "Toggle", show=False)]
+
     @property
     def _button(self) -> Content:
         return _button(self)
+
+
+class Choice(RadioSet, inherit_bindings=False):
+    BINDINGS = [
+        Binding("down,right", "select_next", "Next option", show=False),
+        Binding("up,left", "select_previous", "Previous option", show=False),
+        Binding("space", "toggle_button", "Select", show=False),
+    ]
+
+    # New actions rather than overrides: RadioSet itself calls action_next_button when mounted.
+    def action_select_next(self) -> None:
+        self.action_next_button()
+        self.action_toggle_button()
+
+    def action_select_previous(self) -> None:
+        self.action_previous_button()
+        self.action_toggle_button()

@@ -1,0 +1,151 @@
+"""TUI benchmarks, side by side in one run, in a real pseudo-terminal (80×24):
+
+* cold start to first painted screen: `mabs-wizard run --answers <demo kit>` until its first screen
+  is on the terminal, against a hello-world Textual app started the same way (target: ≤ 1.3×);
+* Next → next screen painted: Ctrl+N until the next screen's title is on the terminal, for every
+  page that is not long work (extraction, apply and completion run real work and are left out)
+  (target: median < 50 ms).
+
+"Painted" means the text arrived on the terminal: what an operator sees, not an internal event.
+Runs are interleaved (wizard, hello, wizard, ...) so machine noise hits both alike. A first, untimed
+run of each warms the file cache and writes the bytecode cache, as an installed copy has it.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pexpect
+
+BIN = Path(sys.executable).parent / "mabs-wizard"
+RUNS = int(os.environ.get("BENCH_TUI_RUNS", "15"))
+HELLO = """\
+from textual.app import App
+from textual.widgets import Footer, Static
+
+
+class Hello(App):
+    def compose(self):
+        yield Static("Hello, world")
+        yield Footer()
+
+
+Hello().run()
+"""
+# The end of the first page's text: when it is on the terminal, so is the whole first screen.
+WIZARD_PAINTED = "Press Next to continue."
+# (screen reached by Ctrl+N, text that shows it is painted, is it a timed page change?)
+WALK = [
+    ("extract_destination", "Select destination", True),
+    ("extract_ready", "Ready to extract", True),
+    ("extract_progress", "Extraction complete.", False),  # real extraction
+    ("extract_finish", "Setup program:", True),
+    ("setup_welcome", "Welcome to MABS setup", True),
+    ("prerequisites", "Prerequisite checks", True),
+    ("sql", "SQL settings", True),
+    ("installation", "Installation settings", True),
+    ("security", "Security settings", True),
+    ("updates", "Microsoft Update opt-in", True),
+    ("summary", "Summary of settings", True),
+    ("apply", "MABS setup settings applied", False),  # real work
+    ("proxy", "Proxy configuration", True),
+    ("mars_agent", "Agent installation", True),
+    ("vault", "Vault identification", True),
+    ("encryption", "Encryption setting", True),
+    ("completion", "All parts are ready", False),  # real work
+]
+
+
+def spawn(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> pexpect.spawn:
+    full_env = {**os.environ, "TERM": "xterm-256color", **(env or {})}
+    full_env.pop("NO_COLOR", None)
+    # Bytecode is cached as on any installed copy (pip compiles at install time); with
+    # PYTHONDONTWRITEBYTECODE set, every start would recompile the wizard's modules but not Textual's.
+    full_env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return pexpect.spawn(argv[0], argv[1:], cwd=str(cwd), env=full_env, dimensions=(24, 80), timeout=60)
+
+
+def cold_start(argv: list[str], marker: str, cwd: Path, *, confirm_quit: bool) -> float:
+    started = time.perf_counter()
+    child = spawn(argv, cwd)
+    child.expect(marker)
+    elapsed = time.perf_counter() - started
+    child.sendcontrol("q")
+    if confirm_quit:
+        child.expect("Cancel the wizard")
+        child.send("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    return elapsed
+
+
+def page_changes(answers: Path, cwd: Path) -> list[tuple[str, float]]:
+    child = spawn([str(BIN), "run", "--answers", str(answers), "--output", str(cwd / "out")], cwd,
+                  env={"MABS_WIZARD_STORE_PASSWORD": "bench-store-password"})
+    child.expect(WIZARD_PAINTED)
+    times = []
+    for key, marker, timed in WALK:
+        started = time.perf_counter()
+        child.sendcontrol("n")
+        child.expect(marker)
+        if timed:
+            times.append((key, time.perf_counter() - started))
+        time.sleep(0.3)  # let the page settle (late workers, focus) before the next change
+    child.sendcontrol("n")  # Finish
+    child.expect(pexpect.EOF)
+    child.close()
+    return times
+
+
+def main() -> int:
+    from mabs_wizard.demo import make_demo_kit
+
+    with tempfile.TemporaryDirectory(prefix="bench-tui-") as tmp:
+        root = Path(tmp)
+        hello = root / "hello.py"
+        hello.write_text(HELLO)
+        answers = make_demo_kit(root / "kit", media_bytes=2 * 2**20)
+
+        # Warm the OS file cache for both (not the interpreter: each run is a new process).
+        cold_start([str(BIN), "run", "--answers", str(answers)], WIZARD_PAINTED, root, confirm_quit=True)
+        cold_start([sys.executable, str(hello)], "Hello, world", root, confirm_quit=False)
+        wizard, baseline = [], []
+        for _ in range(RUNS):
+            wizard.append(cold_start([str(BIN), "run", "--answers", str(answers)], WIZARD_PAINTED, root, confirm_quit=True))
+            baseline.append(cold_start([sys.executable, str(hello)], "Hello, world", root, confirm_quit=False))
+
+        changes: list[tuple[str, float]] = []
+        for run in range(3):
+            kit = make_demo_kit(root / f"walk{run}", media_bytes=2 * 2**20)
+            changes += page_changes(kit, root / f"walk{run}")
+
+    w, b = statistics.median(wizard), statistics.median(baseline)
+    ratio = w / b
+    ms = sorted(t * 1000 for _, t in changes)
+    median, p90 = statistics.median(ms), ms[int(0.9 * (len(ms) - 1))]
+    slowest = max(changes, key=lambda kv: kv[1])
+    ok_start, ok_next = ratio <= 1.3, median < 50
+
+    print(f"TUI benchmarks (pseudo-terminal 80x24, {RUNS} cold starts each, {len(changes)} page changes)")
+    print(f"{'':38} {'mabs-wizard':>12} {'hello-world':>12} {'ratio':>7}  target")
+    print(f"{'cold start to first painted (median)':38} {w * 1000:>10.0f}ms {b * 1000:>10.0f}ms {ratio:>6.2f}x  "
+          f"<= 1.30x  {'ok' if ok_start else 'MISSED'}")
+    print(f"{'  min / max':38} {min(wizard) * 1000:>4.0f}/{max(wizard) * 1000:<4.0f}ms "
+          f"{min(baseline) * 1000:>4.0f}/{max(baseline) * 1000:<4.0f}ms")
+    print(f"{'Next -> next screen painted (median)':38} {median:>10.1f}ms {'':>12} {'':>7}  < 50 ms   "
+          f"{'ok' if ok_next else 'MISSED'}")
+    print(f"{'  p90 / slowest':38} {p90:>8.1f}ms  ({slowest[0]} {slowest[1] * 1000:.1f} ms)")
+    by_page: dict[str, list[float]] = {}
+    for key, seconds in changes:
+        by_page.setdefault(key, []).append(seconds * 1000)
+    print("  per page (median ms): " + ", ".join(f"{k} {statistics.median(v):.0f}" for k, v in by_page.items()))
+    return 0 if ok_start and ok_next else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""The installed `mabs-wizard run` in a real pseudo-terminal (80×24): it paints the first screen,
+quits cleanly through Cancel's confirmation, and leaves the terminal as it found it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pexpect
+
+from mabs_wizard.demo import make_demo_kit
+
+BIN = Path(sys.executable).parent / "mabs-wizard"
+
+
+def spawn_in_shell(script: str, cwd: Path) -> pexpect.spawn:
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
+    env.pop("NO_COLOR", None)
+    return pexpect.spawn("/bin/sh", ["-c", script], cwd=str(cwd), env=env, dimensions=(24, 80), timeout=30,
+                         encoding="utf-8", codec_errors="replace")
+
+
+def test_run_paints_the_first_screen_and_quits_restoring_the_terminal(tmp_path):
+    assert BIN.is_file(), "mabs-wizard is not installed in the venv (pip install -e .)"
+    answers = make_demo_kit(tmp_path / "kit", media_bytes=2**20)
+    # The terminal's settings before and after, from the same pty: they must be identical.
+    script = f"stty -g > before.txt; '{BIN}' run --answers '{answers}' --output out; echo \"exit=$?\"; stty -g > after.txt"
+    child = spawn_in_shell(script, tmp_path)
+    child.expect("Extract installer")
+    child.expect("Welcome")
+    child.expect("Next")  # the nav bar is painted: the whole first screen is on the terminal
+    child.sendcontrol("q")
+    child.expect("Cancel the wizard")
+    child.send("q")  # Quit (without saving)
+    child.expect(r"exit=(\d+)")
+    code = int(child.match.group(1))
+    child.expect(pexpect.EOF)
+    assert code == 130
+    before = (tmp_path / "before.txt").read_text()
+    after = (tmp_path / "after.txt").read_text()
+    assert before == after, "terminal settings changed"
+    assert not (tmp_path / "out" / "install-manifest.json").exists()
+
+
+def test_run_leaves_the_alternate_screen_and_shows_the_cursor(tmp_path):
+    answers = make_demo_kit(tmp_path / "kit", media_bytes=2**20)
+    log = tmp_path / "stream.txt"
+    child = spawn_in_shell(f"'{BIN}' run --answers '{answers}' --output out", tmp_path)
+    child.logfile_read = log.open("w", encoding="utf-8")
+    child.expect("Welcome")
+    child.sendcontrol("q")
+    child.expect("Cancel the wizard")
+    child.send("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    child.logfile_read.close()
+    assert child.exitstatus == 130
+    stream = log.read_text(encoding="utf-8")
+    entered, left = stream.find("\x1b[?1049h"), stream.rfind("\x1b[?1049l")
+    assert 0 <= entered < left, "the alternate screen was not entered and then left"
+    assert stream.rfind("\x1b[?25h") > stream.rfind("\x1b[?25l"), "the cursor was left hidden"
+    assert "cancelled" in stream[left:]
+
+
+def test_run_refuses_an_unreadable_answers_file_without_a_traceback(tmp_path):
+    bad = tmp_path / "answers.yaml"
+    bad.write_text("version: 1\n  - not: [valid\n")
+    child = spawn_in_shell(f"'{BIN}' run --answers '{bad}'", tmp_path)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    text = child.before or ""
+    assert str(bad) in text and "Traceback" not in text

@@ -455,3 +455,24 @@ async def test_nothing_is_clipped(kit, size):
                 assert len(label) <= button.region.width, (key, button_id, label)
             for field in page.query(".field-label"):
                 assert len(str(field.render())) <= field.region.width, (key, str(field.render()))
+
+
+async def test_browse_picks_the_vault_file_from_a_folder_tree(kit):
+    from screens.dialogs import FilePicker
+
+    app = snapshot_app(kit)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto(pilot, "vault")  # prefilled: the picker opens in the file's folder
+        await pilot.click("#browse")
+        await settle(pilot)
+        assert isinstance(app.screen, FilePicker)
+        assert app.screen.query_one("#picker-path", Input).value == str(kit.parent / "vault") + "/"
+        await pilot.click("#up")
+        await settle(pilot)
+        assert app.screen.query_one("#picker-path", Input).value == str(kit.parent) + "/"
+        await type_into(pilot, "#picker-path", str(kit.parent / "vault" / "contoso-mabs-vault.VaultCredentials"))
+        await pilot.click("#open")
+        await settle(pilot)
+        assert not isinstance(app.screen, FilePicker)
+        assert app.page.query_one("#credentials_file", Input).value.endswith("contoso-mabs-vault.VaultCredentials")
+        assert "Certificate status: valid" in str(app.page.query_one("#vault-status").render())

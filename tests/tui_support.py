@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from textual.worker import WorkerCancelled
+
 from mabs_wizard.demo import DEMO_COMPUTER, demo_facts
 from mabs_wizard.fsutil import atomic_write_text
 
@@ -132,11 +134,16 @@ async def settle(pilot: Any) -> None:
     """Let workers finish and the screen repaint."""
     app = pilot.app
     for _ in range(3):
-        await pilot.pause()
+        # Longer than the wizard's own short timers (next page built 0.1 s after a change,
+        # the vault file inspected 0.05 s after its page shows).
+        await pilot.pause(0.12)
         # DirectoryTree keeps a loader worker alive for its whole life: wait for the others.
         busy = [w for w in app.workers if w.group != "_loader"]
         if busy:  # (an empty list means "all" to wait_for_complete)
-            await app.workers.wait_for_complete(busy)
+            try:
+                await app.workers.wait_for_complete(busy)
+            except WorkerCancelled:
+                pass  # replaced by a newer one (exclusive workers): the next round waits for that
     await pilot.pause()
 
 

@@ -55,7 +55,7 @@ class FilePicker(ModalScreen[Path | None]):
             yield Static(self._title, classes="dialog-title")
             yield FilteredTree(self._start, self._suffixes, id="picker-tree")
             yield Input(str(self._start) + "/", id="picker-path", compact=True)
-            yield Static("", id="picker-error", classes="field-error", markup=False)
+            yield Static("", id="picker-error", classes="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Up", id="up", compact=True)
                 yield Button("Open", id="open", compact=True, variant="primary")
@@ -100,7 +100,6 @@ class FilePicker(ModalScreen[Path | None]):
             return
         if not path.is_file():
             error.update(f"✗ {path} is not a file" if path.exists() else f"✗ {path} does not exist")
-            error.add_class("-shown")
             return
         self.dismiss(path)
 

@@ -30,7 +30,7 @@ class SaveAnswers(ModalScreen[Path | None]):
                 markup=False,
             )
             yield Input(str(self._default), id="save-path", compact=True)
-            yield Static("", id="save-error", classes="field-error", markup=False)
+            yield Static("", id="save-error", classes="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", id="save", compact=True, variant="primary")
                 yield Button("Cancel", id="cancel", compact=True)
@@ -54,19 +54,16 @@ class SaveAnswers(ModalScreen[Path | None]):
         error = self.query_one("#save-error", Static)
         if not text:
             error.update("✗ type a file path")
-            error.add_class("-shown")
             return
         path = Path(text).expanduser()
         if not path.is_absolute():
             path = Path.cwd() / path
         if path.is_dir():
             error.update(f"✗ {path} is a folder; type a file name")
-            error.add_class("-shown")
             return
         if not path.parent.is_dir() and not path.parent.parent.is_dir():
             # One missing level (the output folder not made yet) is created; a deeper typo is not.
             error.update(f"✗ folder {path.parent} does not exist")
-            error.add_class("-shown")
             return
         self.dismiss(path)
 

@@ -35,7 +35,7 @@ class StorePassword(ModalScreen[str | None]):
             yield Input(id="store-pw", password=True, compact=True, placeholder="store password")
             if self._new:
                 yield Input(id="store-pw2", password=True, compact=True, placeholder="type it again")
-            yield Static(self._error and f"✗ {self._error}", id="store-error", classes="field-error -shown", markup=False)
+            yield Static(self._error and f"✗ {self._error}", id="store-error", classes="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK", id="ok", compact=True, variant="primary")
                 yield Button("Cancel", id="cancel", compact=True)

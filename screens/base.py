@@ -369,13 +369,13 @@ class FormPage(WizardPage):
         for finding in sorted(findings, key=lambda f: f.level != "error"):
             if finding.level == "pass":
                 continue
-            field = self.field_for(finding.field) if finding.field != self.SECTION else None
+            target = self.field_for(finding.field) if finding.field != self.SECTION else None
             text = finding.message + (f" → {finding.remedy}" if finding.remedy else "")
-            if field is None:
+            if target is None:
                 general.append(("✗ " if finding.level == "error" else "! ") + text)
-            elif field.path not in shown:
-                shown[field.path] = finding.level
-                (field.set_error if finding.level == "error" else field.set_warning)(text)
+            elif target.path not in shown:
+                shown[target.path] = finding.level
+                (target.set_error if finding.level == "error" else target.set_warning)(text)
         problems = self.query_one(".form-problems", Static)
         problems.update("\n".join(general))
         problems.set_class(bool(general), "-shown")

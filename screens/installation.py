@@ -96,8 +96,8 @@ On Azure Stack the seed advises the cache on C: and the staging area on the temp
         if inst is not None:
             sql = self.state.model("sql")
             for drive, items in space_plan(inst, sql if isinstance(sql, SqlAnswers) else None).items():
-                for field, n in items:
-                    needs[field] = n
+                for path_field, n in items:
+                    needs[path_field] = n
                 needs[drive] = sum(n for _, n in items)
         for name in PATHS:
             path = self.query_one(f"#{name}", Input).value.strip()

@@ -94,12 +94,19 @@ class WizardState:
     def load(self) -> None:
         """Import the engine and read the answers file (a worker calls this after the first paint)."""
         from mabs_wizard.answers.loader import load_partial
-        from mabs_wizard.resolver import Secrets
 
-        if self.secrets is None:
-            self.secrets = Secrets(environ=os.environ)
+        self.typed_secrets()
         if self.answers_path is not None:
-            self.prefill, self.prefill_problems = load_partial(self.answers_path)
+            prefill, self.prefill_problems = load_partial(self.answers_path)
+            self.prefill = dict(prefill)  # type: ignore[arg-type]
+
+    def typed_secrets(self) -> Secrets:
+        """The secrets resolver (typed values in memory, references read on demand)."""
+        if self.secrets is None:
+            from mabs_wizard.resolver import Secrets
+
+            self.secrets = Secrets(environ=os.environ)
+        return self.secrets
 
     def value(self, section: str) -> Section | dict[str, Any] | None:
         """What a form shows: the committed model, else the answers file's (model or raw dict)."""
@@ -152,7 +159,7 @@ class WizardState:
         from mabs_wizard.flow import CheckContext
 
         facts, source, path = self.facts(prereq)
-        return CheckContext(facts=facts, facts_source=source, facts_path=path, secrets=self.secrets,
+        return CheckContext(facts=facts, facts_source=source, facts_path=path, secrets=self.typed_secrets(),
                             now=self.clock(), host_is_windows=self.host_is_windows)
 
     def run_context(self, emit: Any, cancel: Any) -> RunContext:
@@ -225,10 +232,10 @@ class WizardState:
         self.manifest = None
 
     def provide_secret(self, path: str, value: str) -> None:
-        self.secrets.provide(path, value)
+        self.typed_secrets().provide(path, value)
 
     def forget_secret(self, path: str) -> None:
-        self.secrets.forget(path)
+        self.typed_secrets().forget(path)
 
     def missing_secrets(self, section: str) -> list[str]:
         """Secret fields whose reference is `prompt` and for which nothing was typed yet."""
@@ -239,7 +246,7 @@ class WizardState:
             return []
         out = []
         for name in secret_fields(type(model)):
-            if getattr(model, name) == "prompt" and not self.secrets.has(f"{section}.{name}"):
+            if getattr(model, name) == "prompt" and not self.typed_secrets().has(f"{section}.{name}"):
                 out.append(f"{section}.{name}")
         return out
 

@@ -25,7 +25,7 @@ def secret_text(state: Any, path: str, ref: Any) -> str:
     if ref is None:
         return "(not given)"
     if ref == "prompt":
-        return "typed here (masked)" if state.secrets.has(path) else "not given yet"
+        return "typed here (masked)" if state.typed_secrets().has(path) else "not given yet"
     return f"from {describe_secret_ref(ref)}"
 
 

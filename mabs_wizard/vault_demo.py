@@ -41,7 +41,8 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _SNAKE = {re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower(): name for name in ELEMENTS}
 _SNAKE["tenant_id"] = "AadTenantId"
 _SNAKE["private_endpoint_state"] = "PrivateEndpointStateForBackup"
-_SPECIAL = {"omit", "pfx_password", "client_auth_eku", "key_size", "root_element", "namespace", "include_private_key"}
+_SPECIAL = {"omit", "pfx_password", "client_auth_eku", "key_size", "root_element", "namespace", "include_private_key",
+            "key_pem", "serial_number"}
 
 
 def az_file_name(vault_name: str, now: datetime) -> str:
@@ -61,6 +62,8 @@ def _pfx(
     client_auth_eku: bool,
     password: bytes | None,
     include_private_key: bool,
+    key_pem: bytes | None = None,
+    serial_number: int | None = None,
 ) -> bytes:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -68,14 +71,20 @@ def _pfx(
     from cryptography.hazmat.primitives.serialization import pkcs12
     from cryptography.x509.oid import NameOID
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
+    # A given key and serial make the certificate reproducible (PKCS#1 v1.5 signatures are
+    # deterministic): tests with a fixed clock get a fixed thumbprint without committing a file that expires.
+    key = (
+        serialization.load_pem_private_key(key_pem, None)
+        if key_pem is not None
+        else rsa.generate_private_key(public_exponent=65537, key_size=key_size)
+    )
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, SUBJECT_CN)])
     builder = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
         .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
+        .serial_number(serial_number if serial_number is not None else x509.random_serial_number())
         .not_valid_before(not_before)
         .not_valid_after(not_after)
         .add_extension(
@@ -131,7 +140,8 @@ def write_demo_file(
     ``overrides``: element values by snake_case name (``resource_name="x"``, ``aad_audience=None``
     for ``i:nil``), plus ``omit`` (element names to leave out), ``pfx_password`` (bytes: a
     password-protected PFX), ``client_auth_eku`` (bool), ``key_size`` (int), ``root_element``,
-    ``namespace``, ``include_private_key`` (bool).
+    ``namespace``, ``include_private_key`` (bool), ``key_pem`` (bytes) and ``serial_number`` (int) for a
+    reproducible certificate.
     """
     unknown = set(overrides) - set(_SNAKE) - _SPECIAL
     if unknown:
@@ -174,6 +184,8 @@ def write_demo_file(
             client_auth_eku=bool(overrides.get("client_auth_eku", True)),
             password=overrides.get("pfx_password"),
             include_private_key=bool(overrides.get("include_private_key", True)),
+            key_pem=overrides.get("key_pem"),
+            serial_number=overrides.get("serial_number"),
         )
         values["ManagementCert"] = base64.b64encode(pfx).decode("ascii")
     omit: Iterable[str] = overrides.get("omit", ())

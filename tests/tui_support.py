@@ -2,8 +2,8 @@
 
 The snapshot kit lives at a fixed path (/tmp/mw-snap) so the paths shown on screen never vary; its
 media are seeded, its facts and clock fixed, its secrets fixed test values, and its vault
-credentials a committed fixture made for the fixed clock (tests/fixtures/tui, generated with
-``write_demo_vault_credentials(now=2026-01-15T09:00Z, subscription_id=1111…)``: valid 48 h from then).
+credentials generated for the fixed clock from a committed key and fixed identifiers, so the
+certificate (and its thumbprint on screen) is the same every run while no committed file expires.
 Connectivity probes go to closed loopback ports, so their outcome is the same on every machine.
 """
 
@@ -24,7 +24,16 @@ from mabs_wizard.fsutil import atomic_write_text
 SNAP_ROOT = Path("/tmp/mw-snap")
 FIXED_NOW = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
 AFTER_EXPIRY = datetime(2026, 1, 20, 10, 0, tzinfo=UTC)
-VAULT_FIXTURE = Path(__file__).parent / "fixtures" / "tui" / "contoso-mabs-vault.VaultCredentials"
+VAULT_KEY = Path(__file__).parent / "fixtures" / "tui" / "demo-vault-key.pem"
+VAULT_FILE = "contoso-mabs-vault.VaultCredentials"
+VAULT_ISSUED = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)  # valid 08:50 .. +48 h, as the portal issues them
+VAULT_IDS = {
+    "subscription_id": "11111111-2222-4333-8444-555555555555",
+    "resource_id": "5035604273336253",
+    "aad_tenant_id": "45388e82-d85c-4922-b3e8-087e1653cc2b",
+    "service_principal_client_id": "7f06db1b-69c5-441f-b967-05edd50c53c5",
+    "serial_number": 80844896537036750809856163568137846998865208696,
+}
 STORE_PASSWORD = "snapshot-store-password"
 ACCOUNTS_PASSWORD = "Snap-Accounts-7!x"
 PASSPHRASE = "SnapshotPassphraseForTheTuiTests"
@@ -80,6 +89,7 @@ CLOSED_ENDPOINTS = ("https://127.0.0.1:9", "https://127.0.0.1:7")  # nothing lis
 def make_snapshot_kit(root: Path = SNAP_ROOT, *, drop: Iterable[str] = (), facts: dict[str, Any] | None = None) -> Path:
     """A fresh deterministic kit at `root`/kit; returns its answers.yaml. `drop`: sections to leave out."""
     from mabs_wizard.media import make_demo_media
+    from mabs_wizard.vault import write_demo_vault_credentials
 
     if root.exists():
         shutil.rmtree(root)
@@ -91,7 +101,7 @@ def make_snapshot_kit(root: Path = SNAP_ROOT, *, drop: Iterable[str] = (), facts
     atomic_write_text(kit / "facts" / f"{DEMO_COMPUTER}.json", json.dumps(facts_data, indent=2) + "\n", mode=0o644)
     atomic_write_text(kit / "secrets" / "dpm-accounts-password.txt", ACCOUNTS_PASSWORD + "\n")
     atomic_write_text(kit / "secrets" / "encryption-passphrase.txt", PASSPHRASE + "\n")
-    shutil.copyfile(VAULT_FIXTURE, kit / "vault" / VAULT_FIXTURE.name)
+    write_demo_vault_credentials(kit / "vault" / VAULT_FILE, now=VAULT_ISSUED, key_pem=VAULT_KEY.read_bytes(), **VAULT_IDS)
     text = ANSWERS.format(computer=DEMO_COMPUTER, endpoints=", ".join(CLOSED_ENDPOINTS))
     text = drop_sections(text, drop)
     return atomic_write_text(kit / "answers.yaml", text, mode=0o600)

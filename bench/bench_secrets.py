@@ -7,24 +7,15 @@ is ~40 ms, nearly all of it OpenSSL validating the RSA private key inside the PF
 
 from __future__ import annotations
 
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-
-def median_ms(fn: Callable[[], object], runs: int = 7) -> float:
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1000
+from timing import median_ms  # noqa: E402
 
 
 def main() -> None:

@@ -10,6 +10,10 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
+
+from mabs_wizard.errors import InputError
+from mabs_wizard.media import extract
 from mabs_wizard.media.zipwriter import Member, directory, sha256sums_text, write_spanned_zip
 
 INSTALLER = "MicrosoftAzureBackupServerInstaller.exe"
@@ -98,3 +102,17 @@ def innoextract_running(mentioning: Path) -> bool:
         if any(a.endswith(b"innoextract") for a in args) and str(mentioning).encode() in b" ".join(args):
             return True
     return False
+
+
+def assert_refused(media: Path, dest: Path, *needles: str) -> InputError:
+    """Extraction must fail with InputError mentioning every needle, and leave nothing behind."""
+    before = sorted(p.name for p in dest.parent.iterdir())
+    with pytest.raises(InputError) as caught:
+        extract(media, dest)
+    text = "\n".join([str(caught.value), *caught.value.lines()])
+    for needle in needles:
+        assert needle in text, f"{needle!r} not in {text!r}"
+    assert not dest.exists()
+    assert leftovers(dest.parent, dest.name) == []
+    assert sorted(p.name for p in dest.parent.iterdir()) == before
+    return caught.value

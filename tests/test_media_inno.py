@@ -16,6 +16,7 @@ from mabs_wizard.errors import Cancelled, InputError, WizardError
 from mabs_wizard.events import CancelToken, Progress
 from mabs_wizard.media import check_destination, discover, extract
 from tests.media_kit import (
+    assert_refused,
     INNO_FIXTURES,
     INNO_SETS,
     INSTALLER,
@@ -39,17 +40,6 @@ def _installer_digests(name: str) -> dict[str, str]:
         if folder == name:
             sums[file] = digest
     return sums
-
-
-def _refused(media: Path, dest: Path, *needles: str) -> InputError:
-    with pytest.raises(InputError) as caught:
-        extract(media, dest)
-    text = "\n".join([str(caught.value), *caught.value.lines()])
-    for needle in needles:
-        assert needle in text, f"{needle!r} not in {text!r}"
-    assert not dest.exists()
-    assert leftovers(dest.parent, dest.name) == []
-    return caught.value
 
 
 @pytest.mark.parametrize("name", INNO_SETS)
@@ -89,19 +79,19 @@ def test_sha256sums_beside_inno_media_is_verified(tmp_path: Path) -> None:
 def test_deleted_middle_slice_is_named_by_discovery(tmp_path: Path) -> None:
     media = copy_inno("is5.5.9-span-none", tmp_path)
     (media / f"{STEM}-2.bin").unlink()
-    _refused(media, tmp_path / "out", f"{STEM}-2.bin: is missing")
+    assert_refused(media, tmp_path / "out", f"{STEM}-2.bin: is missing")
 
 
 def test_deleted_last_slice_is_named_from_innoextracts_error(tmp_path: Path) -> None:
     media = copy_inno("is5.5.9-span-none", tmp_path)
     (media / f"{STEM}-4.bin").unlink()
-    _refused(media, tmp_path / "out", f"{STEM}-4.bin: is missing (the installer needs it)")
+    assert_refused(media, tmp_path / "out", f"{STEM}-4.bin: is missing (the installer needs it)")
 
 
 def test_truncated_slice_is_named_with_both_sizes(tmp_path: Path) -> None:
     media = copy_inno("is5.5.9-span-none", tmp_path)
     os.truncate(media / f"{STEM}-3.bin", 500000)
-    _refused(media, tmp_path / "out", f"{STEM}-3.bin: truncated: 500000 bytes, the installer expects 600000")
+    assert_refused(media, tmp_path / "out", f"{STEM}-3.bin: truncated: 500000 bytes, the installer expects 600000")
 
 
 @pytest.mark.parametrize(("name", "victim", "offset", "file"), [
@@ -117,37 +107,37 @@ def test_corrupted_slice_fails_although_innoextract_would_extract_it(tmp_path: P
                            capture_output=True, text=True)
     assert plain.returncode == 0 and "Checksum mismatch" in plain.stderr
     shutil.rmtree(tmp_path / "plain")
-    _refused(media, tmp_path / "out", f"checksum mismatch in {file}", f"{STEM}-{victim}.bin")
+    assert_refused(media, tmp_path / "out", f"checksum mismatch in {file}", f"{STEM}-{victim}.bin")
 
 
 def test_corrupted_slice_is_pinned_by_sha256sums(tmp_path: Path) -> None:
     media = copy_inno("is5.5.9-span-none", tmp_path)
     (media / "SHA256SUMS").write_text("".join(f"{d}  {n}\n" for n, d in _installer_digests(media.name).items()))
     flip_byte(media / f"{STEM}-3.bin", 300000)
-    error = _refused(media, tmp_path / "out", f"{STEM}-3.bin: SHA-256 does not match SHA256SUMS", "checksum mismatch")
+    error = assert_refused(media, tmp_path / "out", f"{STEM}-3.bin: SHA-256 does not match SHA256SUMS", "checksum mismatch")
     assert len(error.lines()) == 2
 
 
-def test_extra_unknown_slice_is_refused(tmp_path: Path) -> None:
+def test_extra_unknown_slice_isassert_refused(tmp_path: Path) -> None:
     media = copy_inno("is5.5.9-span-none", tmp_path)
     (media / f"{STEM}-5.bin").write_bytes(os.urandom(1000))
-    _refused(media, tmp_path / "out", f"{STEM}-5.bin: not part of this installer")
+    assert_refused(media, tmp_path / "out", f"{STEM}-5.bin: not part of this installer")
 
 
-def test_damaged_setup_header_is_refused(tmp_path: Path) -> None:
+def test_damaged_setup_header_isassert_refused(tmp_path: Path) -> None:
     media = copy_inno("is5.5.9-span-none", tmp_path)
     exe = media / INSTALLER
     data = exe.read_bytes()
     flip_byte(exe, data.rindex(b"Inno Setup Setup Data (") + 200)  # the real header, not the loader's string
-    _refused(media, tmp_path / "out", INSTALLER, "damaged")
+    assert_refused(media, tmp_path / "out", INSTALLER, "damaged")
 
 
-def test_unsupported_inno_version_is_refused(tmp_path: Path) -> None:
+def test_unsupported_inno_version_isassert_refused(tmp_path: Path) -> None:
     media = tmp_path / "m"
     media.mkdir()
     (media / INSTALLER).write_bytes(b"MZ" + os.urandom(5000) + b"Inno Setup Setup Data (6.3.0) (u)" + os.urandom(5000))
     assert discover(media).kind == "inno"
-    _refused(media, tmp_path / "out", f"{INSTALLER}: not a supported Inno Setup installer")
+    assert_refused(media, tmp_path / "out", f"{INSTALLER}: not a supported Inno Setup installer")
 
 
 def test_missing_innoextract_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,6 +19,7 @@ from mabs_wizard.media import check_destination, discover, extract
 from mabs_wizard.media.staging import LOCK
 from mabs_wizard.media.zipwriter import Member, deflated
 from tests.media_kit import (
+    assert_refused,
     INSTALLER,
     STEM,
     STUB,
@@ -35,20 +36,6 @@ from tests.media_kit import (
 @pytest.fixture
 def rng() -> random.Random:
     return random.Random(5)
-
-
-def _refused(media: Path, dest: Path, *needles: str) -> InputError:
-    """Extraction must fail with InputError mentioning every needle, and leave nothing behind."""
-    before = sorted(p.name for p in dest.parent.iterdir())
-    with pytest.raises(InputError) as caught:
-        extract(media, dest)
-    text = "\n".join([str(caught.value), *caught.value.lines()])
-    for needle in needles:
-        assert needle in text, f"{needle!r} not in {text!r}"
-    assert not dest.exists()
-    assert leftovers(dest.parent, dest.name) == []
-    assert sorted(p.name for p in dest.parent.iterdir()) == before
-    return caught.value
 
 
 # -- round trips -----------------------------------------------------------------------------------
@@ -171,55 +158,55 @@ def test_200_mb_set_extracts_byte_identical(tmp_path: Path) -> None:
         ("Docs/file:stream", "':'"),
     ],
 )
-def test_escaping_names_are_refused(tmp_path: Path, rng: random.Random, name: str, reason: str) -> None:
+def test_escaping_names_areassert_refused(tmp_path: Path, rng: random.Random, name: str, reason: str) -> None:
     members = random_members(rng, 20_000) + [Member(name, 4, b"evil")]
     build_set(tmp_path / "m", members)
-    error = _refused(tmp_path / "m", tmp_path / "out", INSTALLER, repr(name), reason)
+    error = assert_refused(tmp_path / "m", tmp_path / "out", INSTALLER, repr(name), reason)
     assert "evil.txt" not in {p.name for p in tmp_path.rglob("*") if "m" not in p.relative_to(tmp_path).parts[:1]}
     assert not Path("/tmp/evil.txt").exists()
     assert len(error.lines()) == 1
 
 
-def test_symlink_member_is_refused(tmp_path: Path, rng: random.Random) -> None:
+def test_symlink_member_isassert_refused(tmp_path: Path, rng: random.Random) -> None:
     link = Member("Docs/passwd", 11, b"/etc/passwd", external_attr=(stat.S_IFLNK | 0o777) << 16)
     build_set(tmp_path / "m", random_members(rng, 20_000) + [link])
-    _refused(tmp_path / "m", tmp_path / "out", "'Docs/passwd'", "symbolic link")
+    assert_refused(tmp_path / "m", tmp_path / "out", "'Docs/passwd'", "symbolic link")
 
 
-def test_device_and_fifo_members_are_refused(tmp_path: Path, rng: random.Random) -> None:
+def test_device_and_fifo_members_areassert_refused(tmp_path: Path, rng: random.Random) -> None:
     dev = Member("dev/sda", 0, b"", external_attr=(stat.S_IFBLK | 0o660) << 16)
     fifo = Member("pipe", 0, b"", external_attr=(stat.S_IFIFO | 0o660) << 16)
     build_set(tmp_path / "m", random_members(rng, 20_000) + [dev, fifo])
-    error = _refused(tmp_path / "m", tmp_path / "out", "device file", "FIFO")
+    error = assert_refused(tmp_path / "m", tmp_path / "out", "device file", "FIFO")
     assert len(error.lines()) == 2  # every problem reported at once
 
 
-def test_case_insensitive_duplicates_are_refused(tmp_path: Path, rng: random.Random) -> None:
+def test_case_insensitive_duplicates_areassert_refused(tmp_path: Path, rng: random.Random) -> None:
     members = random_members(rng, 20_000) + [Member("setup.EXE", 3, b"two")]
     build_set(tmp_path / "m", members)
-    _refused(tmp_path / "m", tmp_path / "out", "'setup.EXE'", "duplicate of 'Setup.exe'")
+    assert_refused(tmp_path / "m", tmp_path / "out", "'setup.EXE'", "duplicate of 'Setup.exe'")
 
 
-def test_file_and_folder_with_one_name_are_refused(tmp_path: Path) -> None:
+def test_file_and_folder_with_one_name_areassert_refused(tmp_path: Path) -> None:
     members = [Member("Setup.exe", 1, b"x"), Member("Docs", 1, b"x"), Member("Docs/a.txt", 1, b"y")]
     build_set(tmp_path / "m", members, parts=2)
-    _refused(tmp_path / "m", tmp_path / "out", "'Docs/a.txt'", "also a file")
+    assert_refused(tmp_path / "m", tmp_path / "out", "'Docs/a.txt'", "also a file")
 
 
-def test_compression_bomb_ratio_is_refused(tmp_path: Path) -> None:
+def test_compression_bomb_ratio_isassert_refused(tmp_path: Path) -> None:
     bomb = deflated("Setup.exe", bytes(32 * 2**20))  # 32 MiB of zeros in ~32 KiB
     build_set(tmp_path / "m", [bomb], parts=2)
-    _refused(tmp_path / "m", tmp_path / "out", "'Setup.exe'", "ZIP bomb", "exceeds 200:1")
+    assert_refused(tmp_path / "m", tmp_path / "out", "'Setup.exe'", "ZIP bomb", "exceeds 200:1")
 
 
 def test_member_inflating_past_its_declared_size_is_stopped(tmp_path: Path) -> None:
     liar = deflated("Setup.exe", bytes(2 * 2**20))
     liar.declared_size = 1000  # the directory claims 1000 bytes; the stream holds 2 MiB
     build_set(tmp_path / "m", [liar], parts=2)
-    _refused(tmp_path / "m", tmp_path / "out", "'Setup.exe'", "inflates beyond its declared 1000 bytes")
+    assert_refused(tmp_path / "m", tmp_path / "out", "'Setup.exe'", "inflates beyond its declared 1000 bytes")
 
 
-def test_overlapping_members_are_refused(tmp_path: Path, rng: random.Random) -> None:
+def test_overlapping_members_areassert_refused(tmp_path: Path, rng: random.Random) -> None:
     build_set(tmp_path / "m", [Member("Setup.exe", 5000, rng.randbytes(5000)), Member("b.bin", 10, b"0123456789")],
               parts=2, sums=False)
     # Point the second central entry at the first member's header: a classic overlap.
@@ -231,10 +218,10 @@ def test_overlapping_members_are_refused(tmp_path: Path, rng: random.Random) -> 
     cut = part(tmp_path / "m", 0).stat().st_size
     part(tmp_path / "m", 0).write_bytes(patched[:cut])
     part(tmp_path / "m", 1).write_bytes(patched[cut:])
-    _refused(tmp_path / "m", tmp_path / "out", "overlaps")
+    assert_refused(tmp_path / "m", tmp_path / "out", "overlaps")
 
 
-def test_encrypted_member_is_refused(tmp_path: Path) -> None:
+def test_encrypted_member_isassert_refused(tmp_path: Path) -> None:
     build_set(tmp_path / "m", [Member("Setup.exe", 3, b"abc")], parts=2, sums=False)
     exe = part(tmp_path / "m", 0)
     data = bytearray(exe.read_bytes() + part(tmp_path / "m", 1).read_bytes())
@@ -243,7 +230,7 @@ def test_encrypted_member_is_refused(tmp_path: Path) -> None:
     cut = exe.stat().st_size
     exe.write_bytes(data[:cut])
     part(tmp_path / "m", 1).write_bytes(data[cut:])
-    _refused(tmp_path / "m", tmp_path / "out", "encrypted")
+    assert_refused(tmp_path / "m", tmp_path / "out", "encrypted")
 
 
 # -- damaged sets: the failing part is named ---------------------------------------------------------
@@ -251,7 +238,7 @@ def test_corrupt_byte_in_a_part_fails_its_crc(tmp_path: Path, rng: random.Random
     build_set(tmp_path / "m", random_members(rng, 2 * 2**20), sums=False)
     victim = part(tmp_path / "m", 3)
     flip_byte(victim, victim.stat().st_size // 2)
-    error = _refused(tmp_path / "m", tmp_path / "out", "CRC mismatch", "one of them is corrupt")
+    error = assert_refused(tmp_path / "m", tmp_path / "out", "CRC mismatch", "one of them is corrupt")
     assert victim.name in error.lines()[0]
 
 
@@ -259,7 +246,7 @@ def test_corrupt_byte_with_sha256sums_names_the_part(tmp_path: Path, rng: random
     build_set(tmp_path / "m", random_members(rng, 2 * 2**20))
     victim = part(tmp_path / "m", 5)
     flip_byte(victim, 1000)
-    error = _refused(tmp_path / "m", tmp_path / "out", f"{victim.name}: SHA-256 does not match SHA256SUMS")
+    error = assert_refused(tmp_path / "m", tmp_path / "out", f"{victim.name}: SHA-256 does not match SHA256SUMS")
     assert error.lines() == [str(error)]
 
 
@@ -267,25 +254,25 @@ def test_corrupt_byte_outside_member_data_is_caught_by_sha256sums(tmp_path: Path
     """A flipped byte in the stub is invisible to CRCs; SHA256SUMS still catches it."""
     build_set(tmp_path / "m", random_members(rng, 200_000))
     flip_byte(part(tmp_path / "m", 0), 200)
-    _refused(tmp_path / "m", tmp_path / "out", f"{INSTALLER}: SHA-256 does not match SHA256SUMS")
+    assert_refused(tmp_path / "m", tmp_path / "out", f"{INSTALLER}: SHA-256 does not match SHA256SUMS")
 
 
 def test_missing_middle_part_is_named_before_anything_is_read(tmp_path: Path, rng: random.Random) -> None:
     build_set(tmp_path / "m", random_members(rng, 200_000))
     part(tmp_path / "m", 4).unlink()
-    _refused(tmp_path / "m", tmp_path / "out", f"{STEM}-4.bin: is missing")
+    assert_refused(tmp_path / "m", tmp_path / "out", f"{STEM}-4.bin: is missing")
 
 
 def test_missing_last_part_is_diagnosed(tmp_path: Path, rng: random.Random) -> None:
     build_set(tmp_path / "m", random_members(rng, 200_000), sums=False)
     part(tmp_path / "m", 7).unlink()
-    _refused(tmp_path / "m", tmp_path / "out", f"{STEM}-6.bin", "end of the archive is missing")
+    assert_refused(tmp_path / "m", tmp_path / "out", f"{STEM}-6.bin", "end of the archive is missing")
 
 
 def test_missing_last_part_listed_in_sha256sums(tmp_path: Path, rng: random.Random) -> None:
     build_set(tmp_path / "m", random_members(rng, 200_000))
     part(tmp_path / "m", 7).unlink()
-    _refused(tmp_path / "m", tmp_path / "out", f"lists {STEM}-7.bin, which is not in the folder", "SHA256SUMS:8")
+    assert_refused(tmp_path / "m", tmp_path / "out", f"lists {STEM}-7.bin, which is not in the folder", "SHA256SUMS:8")
 
 
 def test_truncated_middle_part_is_named(tmp_path: Path, rng: random.Random) -> None:
@@ -293,7 +280,7 @@ def test_truncated_middle_part_is_named(tmp_path: Path, rng: random.Random) -> N
     victim = part(tmp_path / "m", 3)
     with open(victim, "r+b") as fh:
         fh.truncate(victim.stat().st_size - 4096)
-    error = _refused(tmp_path / "m", tmp_path / "out", "truncated", "4096 bytes shorter")
+    error = assert_refused(tmp_path / "m", tmp_path / "out", "truncated", "4096 bytes shorter")
     assert error.lines()[0].startswith(f"{victim.name}: damaged or truncated")
 
 
@@ -302,20 +289,20 @@ def test_truncated_last_part_is_named(tmp_path: Path, rng: random.Random) -> Non
     victim = part(tmp_path / "m", 7)
     with open(victim, "r+b") as fh:
         fh.truncate(victim.stat().st_size - 10)
-    _refused(tmp_path / "m", tmp_path / "out", victim.name, "truncated")
+    assert_refused(tmp_path / "m", tmp_path / "out", victim.name, "truncated")
 
 
 def test_extra_unknown_part_is_named(tmp_path: Path, rng: random.Random) -> None:
     build_set(tmp_path / "m", random_members(rng, 200_000))
     part(tmp_path / "m", 8).write_bytes(rng.randbytes(5000))
-    _refused(tmp_path / "m", tmp_path / "out", f"{STEM}-8.bin: not part of this installer", f"ends in {STEM}-7.bin")
+    assert_refused(tmp_path / "m", tmp_path / "out", f"{STEM}-8.bin: not part of this installer", f"ends in {STEM}-7.bin")
 
 
 def test_part_swapped_for_another_downloads_part(tmp_path: Path, rng: random.Random) -> None:
     build_set(tmp_path / "a", random_members(rng, 400_000), sums=False)
     build_set(tmp_path / "b", random_members(rng, 400_000), sums=False)
     part(tmp_path / "a", 2).write_bytes(part(tmp_path / "b", 2).read_bytes())
-    _refused(tmp_path / "a", tmp_path / "out", f"{STEM}-2.bin")
+    assert_refused(tmp_path / "a", tmp_path / "out", f"{STEM}-2.bin")
 
 
 # -- destination -------------------------------------------------------------------------------------
@@ -328,7 +315,7 @@ def test_non_empty_destination_is_refused_and_kept(tmp_path: Path, rng: random.R
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["keep.txt"]
 
 
-def test_destination_that_is_a_file_or_symlink_is_refused(tmp_path: Path, rng: random.Random) -> None:
+def test_destination_that_is_a_file_or_symlink_isassert_refused(tmp_path: Path, rng: random.Random) -> None:
     build_set(tmp_path / "m", random_members(rng, 20_000))
     (tmp_path / "file").write_text("x")
     (tmp_path / "link").symlink_to(tmp_path / "elsewhere")
@@ -358,7 +345,7 @@ def test_extract_refuses_early_when_the_disk_is_too_small(tmp_path: Path, rng: r
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     build_set(tmp_path / "m", random_members(rng, 3 * 2**20))
     monkeypatch.setattr("mabs_wizard.media.destination.free_space", lambda _path: 1_000_000)
-    _refused(tmp_path / "m", tmp_path / "out", "only 976.6 KiB available", "bytes)")
+    assert_refused(tmp_path / "m", tmp_path / "out", "only 976.6 KiB available", "bytes)")
 
 
 # -- cancel, stale staging, concurrency -----------------------------------------------------------------

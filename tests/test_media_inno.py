@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mabs_wizard.errors import Cancelled, InputError, WizardError
+from mabs_wizard.errors import Cancelled, WizardError
 from mabs_wizard.events import CancelToken, Progress
 from mabs_wizard.media import check_destination, discover, extract
 from tests.media_kit import (

@@ -52,10 +52,11 @@ def secret_fields(section: type[Section]) -> list[str]:
     return [name for name, f in section.model_fields.items() if _is_secret_annotation(f.annotation)]
 
 
-def _settings_model(name: str, section: type[Section]) -> type[BaseModel]:
+def _settings_model(section: type[Section]) -> type[BaseModel]:
+    secrets = set(secret_fields(section))
     fields: dict[str, Any] = {}
     for field_name, info in section.model_fields.items():
-        if field_name in secret_fields(section):
+        if field_name in secrets:
             fields[field_name] = (SecretRecord | None, Field(None, description=info.description))
         else:
             annotation = info.annotation
@@ -65,20 +66,20 @@ def _settings_model(name: str, section: type[Section]) -> type[BaseModel]:
     return create_model(f"{section.__name__.replace('Answers', '')}Settings", __config__=ConfigDict(extra="forbid"), **fields)
 
 
-def _record_model(name: str, section: type[Section]) -> type[BaseModel]:
+def _record_model(section: type[Section]) -> type[BaseModel]:
     return create_model(
         f"{section.__name__.replace('Answers', '')}Record",
         __config__=ConfigDict(extra="forbid"),
         title=(str, ...),
         phase=(str, ...),
         status=(StepStatus, ...),
-        settings=(_settings_model(name, section), ...),
+        settings=(_settings_model(section), ...),
         findings=(list[Finding], Field(default_factory=list)),
         result=(dict[str, Any], Field(default_factory=dict, description="what the step measured or produced")),
     )
 
 
-RECORDS: dict[str, type[BaseModel]] = {name: _record_model(name, model) for name, model in SECTIONS.items() if name != "secret_store"}
+RECORDS: dict[str, type[BaseModel]] = {name: _record_model(model) for name, model in SECTIONS.items() if name != "secret_store"}
 
 
 class ToolInfo(BaseModel):

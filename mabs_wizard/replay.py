@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TextIO
 
-from mabs_wizard.answers.loader import Document, format_errors, read_document
+from mabs_wizard.answers.loader import Document, load_with_document
 from mabs_wizard.answers.models import Answers
 from mabs_wizard.errors import InputError
 from mabs_wizard.events import CancelToken, Event, Message, Progress, StepDone, StepStarted
@@ -22,17 +22,6 @@ from mabs_wizard.findings import Finding
 from mabs_wizard.flow import STEPS, CheckContext, RunContext, load_context_facts, run, validate
 from mabs_wizard.manifest import MANIFEST_NAME
 from mabs_wizard.resolver import Secrets
-
-
-def load(path: Path) -> tuple[Document, Answers]:
-    from pydantic import ValidationError
-
-    doc = read_document(path)
-    try:
-        return doc, Answers.model_validate(doc.data, context={"base_dir": doc.base_dir})
-    except ValidationError as exc:
-        problems = format_errors(doc, exc, Answers)
-        raise InputError(f"{path}: {len(problems)} problem(s)", problems) from None
 
 
 def finding_problem(doc: Document, answers: Answers, f: Finding) -> str:
@@ -75,7 +64,7 @@ class LinePrinter:
 def check_all(path: Path, *, secrets: Secrets | None = None, now: datetime | None = None, out: TextIO = sys.stdout
               ) -> tuple[Document, Answers, CheckContext]:
     """Load and run every rule; print each check; InputError with FILE:LINE:COL for every error."""
-    doc, answers = load(path)
+    doc, answers = load_with_document(path)
     now = now or datetime.now(timezone.utc)
     try:
         facts, source, facts_path = load_context_facts(answers.prerequisites, now=now)

@@ -180,16 +180,21 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def load_answers(path: Path) -> Answers:  # noqa: F821 - imported lazily below
-    """Read and validate a complete answers file; InputError lists every problem."""
+def load_with_document(path: Path) -> tuple[Document, Answers]:  # noqa: F821 - imported lazily below
+    """Read and validate a complete answers file, keeping the positions (to place rule findings)."""
     from mabs_wizard.answers.models import Answers
 
     doc = read_document(path)
     try:
-        return Answers.model_validate(doc.data, context={"base_dir": doc.base_dir})
+        return doc, Answers.model_validate(doc.data, context={"base_dir": doc.base_dir})
     except ValidationError as exc:
         problems = format_errors(doc, exc, Answers)
         raise InputError(f"{path}: {len(problems)} problem(s)", problems) from None
+
+
+def load_answers(path: Path) -> Answers:  # noqa: F821
+    """Read and validate a complete answers file; InputError lists every problem."""
+    return load_with_document(path)[1]
 
 
 def load_partial(path: Path) -> tuple[dict[str, BaseModel | dict[str, Any]], list[str]]:

@@ -82,9 +82,18 @@ class KeyringStore:
     def reference(self, service: str, username: str) -> dict[str, str]:
         return {"store": "keyring", "service": service, "username": username}
 
-    def _call(self, fn: Callable[[], T], what: str, secret: str | None = None) -> T:
+    def _bounded(self, fn: Callable[[], T], what: str) -> T:
         try:
             return call_with_timeout(fn, self.timeout, what)
+        except SecretStoreError:
+            drop = getattr(self.backend, "drop_connection", None)
+            if drop is not None:
+                drop()  # the timed-out call may still hold the kept connection
+            raise
+
+    def _call(self, fn: Callable[[], T], what: str, secret: str | None = None) -> T:
+        try:
+            return self._bounded(fn, what)
         except SecretStoreError:
             raise
         except Exception as exc:  # noqa: BLE001 - every backend failure becomes one clear message
@@ -106,7 +115,7 @@ class KeyringStore:
         from keyring.errors import PasswordDeleteError
 
         try:
-            call_with_timeout(lambda: self.backend.delete_password(service, username), self.timeout, "deleting a secret")
+            self._bounded(lambda: self.backend.delete_password(service, username), "deleting a secret")
         except PasswordDeleteError:
             raise SecretStoreError(
                 f"no secret for service {service!r}, user {username!r} in {self.describe()}"

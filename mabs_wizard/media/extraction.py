@@ -17,7 +17,6 @@ from mabs_wizard.events import CancelToken, Emit, Message, ignore
 from mabs_wizard.findings import Finding, has_errors
 from mabs_wizard.media.destination import destination_findings
 from mabs_wizard.media.discovery import discover
-from mabs_wizard.media.innobackend import extract_inno, plan_inno, verify_inno
 from mabs_wizard.media.integrity import expected_digests, hash_parts
 from mabs_wizard.media.models import Backend, ExtractionResult, MediaSet, PartRecord
 from mabs_wizard.media.problems import refuse
@@ -34,6 +33,8 @@ def payload_blocks(media: MediaSet) -> int:
     if media.kind == "zip":
         with SpannedReader(media.paths) as reader:
             return plan_zip(media, reader).blocks_bytes
+    from mabs_wizard.media.innobackend import plan_inno  # only Inno media need it (and its innoextract runner)
+
     return plan_inno(media).blocks_bytes
 
 
@@ -126,6 +127,8 @@ def _extract_zip(media: MediaSet, destination: Path, *, emit: Emit, cancel: Canc
 
 def _extract_inno(media: MediaSet, destination: Path, *, emit: Emit, cancel: CancelToken | None, step: str,
                   expected: dict[str, str] | None) -> _Outcome:
+    from mabs_wizard.media.innobackend import extract_inno, plan_inno, verify_inno
+
     plan = plan_inno(media)
     _refuse_on_errors(destination_findings(media, plan.blocks_bytes, destination))
     meter = ProgressMeter(emit, step, plan.payload_bytes, plan.file_count)

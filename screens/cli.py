@@ -22,11 +22,13 @@ def run(answers: Path | None, skip_answered: bool, output: Path | None) -> None:
 
     if skip_answered and answers is None:
         raise click.UsageError("--skip-answered needs --answers FILE")
-    if answers is not None and not answers.is_file():
-        # Checked before the terminal is taken over; the content is read once the first page shows.
-        from mabs_wizard.errors import InputError
+    if answers is not None:
+        # A file that cannot be read at all (missing, not YAML, not a mapping) is refused before
+        # the terminal is taken over, as FILE:LINE:COL. Only the YAML is read here; the models are
+        # built, and invalid sections shown on their pages, once the first page is painted.
+        from mabs_wizard.answers.document import read_document
 
-        raise InputError(f"{answers}: no such answers file" if not answers.exists() else f"{answers}: not a file")
+        read_document(answers)
     app = create_app(answers, output_dir=output, skip_answered=skip_answered)
     code = app.run()
     if app.load_error is not None:

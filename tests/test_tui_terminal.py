@@ -4,10 +4,12 @@ quits cleanly through Cancel's confirmation, and leaves the terminal as it found
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
 import pexpect
+import pytest
 
 from mabs_wizard.demo import make_demo_kit
 
@@ -63,12 +65,22 @@ def test_run_leaves_the_alternate_screen_and_shows_the_cursor(tmp_path):
     assert "cancelled" in stream[left:]
 
 
-def test_run_refuses_an_unreadable_answers_file_without_a_traceback(tmp_path):
+@pytest.mark.parametrize("text", ["version: 1\n  - not: [valid\n", "- a list\n", "\x00\x01binary"])
+def test_run_refuses_an_unreadable_answers_file_before_taking_the_terminal(tmp_path, text):
     bad = tmp_path / "answers.yaml"
-    bad.write_text("version: 1\n  - not: [valid\n")
+    bad.write_text(text)
     child = spawn_in_shell(f"'{BIN}' run --answers '{bad}'", tmp_path)
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 2
-    text = child.before or ""
-    assert str(bad) in text and "Traceback" not in text
+    out = child.before or ""
+    assert re.search(re.escape(str(bad)) + r":\d+:\d+: ", out), out
+    assert "Traceback" not in out
+    assert "\x1b[?1049h" not in out, "the TUI took over the terminal before refusing the file"
+
+
+def test_run_refuses_a_missing_answers_file(tmp_path):
+    child = spawn_in_shell(f"'{BIN}' run --answers '{tmp_path / 'nope.yaml'}'", tmp_path)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2 and "\x1b[?1049h" not in (child.before or "")

@@ -90,3 +90,27 @@ async def test_enter_is_next_space_toggles_and_arrows_select():
         await pilot.press("enter")  # Enter on a checkbox is Next, not a toggle
         await settle(pilot)
         assert app.current == "mars_agent"
+
+
+def test_a_second_test_run_waits_for_the_snapshot_root(tmp_path: Path):
+    import subprocess
+    import sys
+    import time
+
+    root = tmp_path / "snap"
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
+            "from tests.tui_support import hold_snapshot_root; hold_snapshot_root(Path(sys.argv[2])); "
+            "print('holding', flush=True); sys.stdin.read()")
+    repo = str(Path(__file__).resolve().parent.parent)
+    first = subprocess.Popen([sys.executable, "-c", code, repo, str(root)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    assert first.stdout is not None and first.stdout.readline() == "holding\n"
+    second = subprocess.Popen([sys.executable, "-c", code, repo, str(root)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert second.stderr is not None
+    assert "waiting for another test run" in second.stderr.readline()
+    time.sleep(0.3)
+    assert second.poll() is None  # still waiting while the first holds the root
+    first.communicate("", timeout=30)  # the first run ends: its lock goes with it
+    out, _ = second.communicate("", timeout=30)
+    assert out == "holding\n" and second.returncode == 0

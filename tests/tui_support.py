@@ -9,8 +9,10 @@ Connectivity probes go to closed loopback ports, so their outcome is the same on
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
+import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,11 +88,32 @@ secret_store:
 CLOSED_ENDPOINTS = ("https://127.0.0.1:9", "https://127.0.0.1:7")  # nothing listens: connection refused
 
 
+_snap_lock: Any = None
+
+
+def hold_snapshot_root(root: Path = SNAP_ROOT) -> None:
+    """Own /tmp/mw-snap for the rest of this test process (released when it exits, even killed).
+
+    The path is fixed so snapshots show the same paths everywhere; a second test run on the same
+    machine waits here instead of deleting the first one's kit under it."""
+    global _snap_lock
+    if _snap_lock is not None:
+        return
+    lock = open(f"{root}.lock", "a")  # noqa: SIM115 - held open for the life of the process
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print(f"waiting for another test run that uses {root} to finish", file=sys.stderr, flush=True)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+    _snap_lock = lock
+
+
 def make_snapshot_kit(root: Path = SNAP_ROOT, *, drop: Iterable[str] = (), facts: dict[str, Any] | None = None) -> Path:
     """A fresh deterministic kit at `root`/kit; returns its answers.yaml. `drop`: sections to leave out."""
     from mabs_wizard.media import make_demo_media
     from mabs_wizard.vault import write_demo_vault_credentials
 
+    hold_snapshot_root(root)
     if root.exists():
         shutil.rmtree(root)
     kit = root / "kit"

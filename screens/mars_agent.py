@@ -7,7 +7,6 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from mabs_wizard.answers.models import InstallationAnswers, ProxyAnswers, UpdatesAnswers
 from mabs_wizard.errors import WizardError
 from screens.base import WizardPage
 
@@ -46,28 +45,16 @@ command is part of the handover (completion page, and the `mars-cmd` export).
 
 
 def mars_command(state: Any) -> str:
-    """The MARS installer command for the answers so far, with the exporter's own switch rendering.
-
-    The exporter builds its plan from a manifest, which does not exist before the last page; the
-    few answers the switches use are handed to it here. (Requested: a plan from answers.)
-    """
+    """The MARS installer command for the answers so far, rendered by the exporter itself."""
     from mabs_wizard.export.mars_cmd import installer_switches
-    from mabs_wizard.export.plan import TargetPlan
+    from mabs_wizard.export.plan import plan_from_answers
 
-    inst = state.model("installation") or InstallationAnswers()
-    upd = state.model("updates") or UpdatesAnswers()
-    proxy = state.model("proxy") or ProxyAnswers()
     try:
-        plan = TargetPlan(
-            finished_at="", computer_name="", domain=None, mabs_version="v4", setup_folder=None, user_name="",
-            company_name="", sql_mode="new", sql_server="", sql_instance="", reporting_instance="", sql_admin_user="",
-            sql_admin_domain="", program_files="", database_files="", scratch=inst.scratch,
-            microsoft_update=upd.microsoft_update, use_proxy=proxy.use_proxy, proxy_host=proxy.host,
-            proxy_port=proxy.port, proxy_user=proxy.username, vault_target=None, passphrase_target=None, secret_records={},
-        )
+        # The switches use no host facts; the plan wants a computer name all the same.
+        plan = plan_from_answers(state.known_sections(), computer_name="", domain=None)
         switches = installer_switches(plan, for_cmd=False)
-    except (WizardError, TypeError) as exc:
+    except WizardError as exc:
         return f"(not known yet: {exc})"
-    if proxy.use_proxy and proxy.username:
+    if plan.use_proxy and plan.proxy_user:
         switches += ["/pw", "<proxy password, asked on the target>"]
     return "MARSAgent\\MARSAgentInstaller.exe " + " ".join(switches)

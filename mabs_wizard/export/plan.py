@@ -135,8 +135,46 @@ _TEXT_FIELDS = (
 def plan_from_manifest(manifest: BaseModel | Mapping[str, Any]) -> TargetPlan:
     """Everything the exports use, or InputError naming each field that cannot go into a setup file."""
     m: Any = _as_manifest(manifest)
-    s = {name: getattr(m, name).settings for name in ("extraction", "prerequisites", "sql", "installation", "updates", "proxy", "vault", "encryption", "security")}
+    settings = {name: getattr(m, name).settings for name in _PLAN_SECTIONS}
+    return _plan(settings, finished_at=_utc_text(m.finished_at), computer_name=m.facts.computer_name,
+                 domain=m.facts.domain, records=True)
 
+
+def plan_from_answers(sections: Mapping[str, Any], *, computer_name: str, domain: str | None,
+                      finished_at: str = "") -> TargetPlan:
+    """The same plan from answers sections, before any manifest exists (the TUI's MARS page shows
+    the installer command from it). A section not answered yet takes its model's defaults (MABS's),
+    or counts as all fields unset when it has required fields; no secret is recorded yet, so every
+    secret is a placeholder."""
+    settings = {name: sections.get(name) or _defaults(name) for name in _PLAN_SECTIONS}
+    return _plan(settings, finished_at=finished_at, computer_name=computer_name, domain=domain, records=False)
+
+
+_PLAN_SECTIONS = ("extraction", "prerequisites", "sql", "installation", "updates", "proxy", "vault", "encryption", "security")
+
+
+class _Unanswered:
+    def __getattr__(self, name: str) -> None:
+        return None
+
+
+_UNANSWERED = _Unanswered()
+
+
+def _defaults(section: str) -> Any:
+    from mabs_wizard.answers.models import SECTIONS
+
+    try:
+        return SECTIONS[section]()
+    except ValidationError:  # required fields (extraction's folders, the vault file...)
+        return _UNANSWERED
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)  # answers hold Paths where the manifest holds strings
+
+
+def _plan(s: Mapping[str, Any], *, finished_at: str, computer_name: str, domain: str | None, records: bool) -> TargetPlan:
     problems: list[str] = []
     for dotted in _TEXT_FIELDS:
         section, name = dotted.split(".")
@@ -151,11 +189,11 @@ def plan_from_manifest(manifest: BaseModel | Mapping[str, Any]) -> TargetPlan:
     sql = s["sql"]
     inst = s["installation"]
     return TargetPlan(
-        finished_at=_utc_text(m.finished_at),
-        computer_name=m.facts.computer_name,
-        domain=m.facts.domain,
+        finished_at=finished_at,
+        computer_name=computer_name,
+        domain=domain,
         mabs_version=s["prerequisites"].mabs_version or "v4",
-        setup_folder=_windows_path_or_none(s["extraction"].destination),
+        setup_folder=_windows_path_or_none(_text(s["extraction"].destination)),
         user_name=inst.user_name or "administrator",
         company_name=inst.company_name or "",
         sql_mode=sql.mode or "new",
@@ -164,7 +202,7 @@ def plan_from_manifest(manifest: BaseModel | Mapping[str, Any]) -> TargetPlan:
         reporting_instance=sql.reporting_instance or "SSRS",
         sql_admin_user=sql.admin_user or "administrator",
         # NetBIOS domain of the account (S5: no FQDNs); a workgroup account's "domain" is the computer.
-        sql_admin_domain=sql.admin_domain or m.facts.domain or m.facts.computer_name,
+        sql_admin_domain=sql.admin_domain or domain or computer_name,
         program_files=inst.program_files or MABS_DEFAULT_PROGRAM_FILES,
         database_files=inst.database_files or "",
         scratch=inst.scratch or "",
@@ -176,10 +214,10 @@ def plan_from_manifest(manifest: BaseModel | Mapping[str, Any]) -> TargetPlan:
         vault_target=s["vault"].target_path,
         passphrase_target=s["encryption"].target_save_location,
         secret_records={
-            "sql.admin_password": sql.admin_password,
-            "security.password": s["security"].password,
-            "encryption.passphrase": s["encryption"].passphrase,
-            "proxy.password": proxy.password if proxy.use_proxy else None,
+            "sql.admin_password": sql.admin_password if records else None,
+            "security.password": s["security"].password if records else None,
+            "encryption.passphrase": s["encryption"].passphrase if records else None,
+            "proxy.password": proxy.password if records and proxy.use_proxy else None,
         },
     )
 

@@ -16,11 +16,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from mabs_wizard import __version__
 from mabs_wizard.answers.dump import dump_answers  # noqa: F401 - part of the flow API the UI uses
 from mabs_wizard.answers.models import (
+    ANSWERS_VERSION,
+    SECTIONS,
     Answers,
     EncryptionAnswers,
     ExtractionAnswers,
@@ -433,6 +435,24 @@ def validate(answers: Answers, ctx: CheckContext) -> dict[str, list[Finding]]:
 
 
 # --------------------------------------------------------------------------- run
+
+
+def answers_from_sections(sections: Mapping[str, Section]) -> Answers:
+    """Answers for running steps before every section is known (the TUI runs extraction, the setup
+    steps and the proxy test page by page). Each step's ``apply`` reads only its own section plus
+    those that come before it (and ``secret_store``, which has defaults); a section not given takes
+    its model's defaults when it has them, else stays None rather than being invented. The sections
+    given are already validated models, so they are not validated again."""
+    data: dict[str, Any] = {}
+    for name, model in SECTIONS.items():
+        given = sections.get(name)
+        if given is None:
+            try:
+                given = model()
+            except ValidationError:
+                given = None  # required fields: unknown until answered
+        data[name] = given
+    return Answers.model_construct(version=ANSWERS_VERSION, **data)
 
 
 def run_step(key: str, answers: Answers, ctx: RunContext) -> StepOutcome:

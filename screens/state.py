@@ -270,24 +270,10 @@ class WizardState:
             raise InputError("some sections are not answered yet: " + ", ".join(missing)) from None
 
     def answers_so_far(self) -> Answers:
-        """The answers known now, for running one step before the later sections exist.
+        """The answers known now, for running one step before the later sections exist."""
+        from mabs_wizard.flow import answers_from_sections
 
-        ``flow.run_step`` takes a whole ``Answers``; the setup steps read only their own section
-        (plus sql, extraction and secret_store), so the not-yet-answered sections are left as None
-        instead of being invented. (Requested: ``run_step`` accepting a sections mapping.)
-        """
-        from pydantic import ValidationError
-
-        from mabs_wizard.answers.models import SECTIONS, Answers
-
-        data: dict[str, Any] = {name: self.model(name) for name in SECTIONS}
-        for name, model_type in SECTIONS.items():
-            if data[name] is None:
-                try:
-                    data[name] = model_type()  # sections whose every field has a default
-                except ValidationError:
-                    data[name] = None
-        return Answers.model_construct(version=1, **data)
+        return answers_from_sections(self.known_sections())
 
     def sections_for_save(self, extra: Mapping[str, Section] | None = None) -> dict[str, Section]:
         out = self.known_sections()

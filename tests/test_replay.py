@@ -178,3 +178,23 @@ def test_in_process_replay_prints_progress(secret_service, kit):
     out = io.StringIO()
     replay_file(kit, kit.parent / "out", out=out)
     assert re.search(r"progress 100\.0% 2\.0/2\.0 MiB", out.getvalue()), out.getvalue()
+
+
+def test_steps_run_on_the_sections_known_so_far(kit, tmp_path):
+    """What the TUI does page by page: a step runs before the later sections exist."""
+    from datetime import datetime, timezone
+
+    from mabs_wizard.answers.loader import load_answers
+    from mabs_wizard.flow import RunContext, answers_from_sections, load_context_facts, run_step
+    from mabs_wizard.resolver import Secrets
+
+    full = load_answers(kit)
+    partial = answers_from_sections({"prerequisites": full.prerequisites, "sql": full.sql})
+    assert partial.sql is full.sql and partial.extraction is None and partial.vault is None  # required: not invented
+    assert partial.updates == type(full.updates)() and partial.secret_store == type(full.secret_store)()  # defaults
+    now = datetime.now(timezone.utc)
+    facts, source, path = load_context_facts(full.prerequisites, now=now)
+    ctx = RunContext(facts=facts, facts_source=source, facts_path=path, secrets=Secrets(), now=now, output_dir=tmp_path / "out")
+    outcome = run_step("sql", partial, ctx)
+    assert outcome.status == "checked" and outcome.findings and all(f.level == "pass" for f in outcome.findings)
+    assert run_step("prerequisites", partial, ctx).result["facts_source"] == "file"

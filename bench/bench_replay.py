@@ -5,6 +5,7 @@ Needed imports: what a replay cannot avoid importing: pydantic's BaseModel (the 
 pydantic` is lazy and builds nothing), ruamel.yaml, defusedxml, keyring's Secret Service backend
 (the floor's `import keyring` loads no backend), cryptography's x509 and PKCS#12 (the floor's
 `import cryptography` loads no OpenSSL binding).
+Replay's modules: the above plus the wizard's own modules and models, loaded but doing nothing.
 Replay: `python -m mabs_wizard replay KIT --output OUT` on the 30 MB demo kit, including its media
 extraction, the keyring round trips on a real Secret Service, and the deliberate KDF cost. Its CPU
 time (user + sys) is shown beside the wall time: on a machine with N cores no schedule can finish
@@ -32,6 +33,10 @@ FLOOR = "import pydantic, ruamel.yaml, cryptography, keyring"
 NEEDED = ("from pydantic import BaseModel; import ruamel.yaml, defusedxml.ElementTree; "
           "import keyring.backends.SecretService; from cryptography import x509; "
           "from cryptography.hazmat.primitives.serialization import pkcs12")
+# Every module a replay of the demo kit loads (its models built), doing no work.
+LOADED = ("import mabs_wizard.cli, mabs_wizard.commands.replay, mabs_wizard.replay, mabs_wizard.vault, "
+          "mabs_wizard.passphrase, mabs_wizard.media.extraction, mabs_wizard.connectivity.check, "
+          "mabs_wizard.secret_store.secret_service")
 
 
 def run_once(cmd: list[str]) -> tuple[float, float]:
@@ -59,6 +64,7 @@ def main() -> None:
         commands = {
             "floor: import pydantic, ruamel, crypto, keyring": [sys.executable, "-c", FLOOR],
             "imports a replay needs (no work)": [sys.executable, "-c", NEEDED],
+            "replay's own modules loaded (no work)": [sys.executable, "-c", LOADED],
             "replay of the demo kit (30 MB media)": [sys.executable, "-m", "mabs_wizard", "replay", str(kit), "--output", str(out)],
         }
         rows: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in commands}

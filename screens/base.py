@@ -25,7 +25,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Input, Static
 
-from screens.navigation import BY_KEY, PHASE_TITLES, position
+from screens.navigation import BY_KEY, PHASE_TITLES, position, unfinished_phases
 from screens.widgets.field import Field
 from screens.widgets.key_bar import KeyBar
 from screens.widgets.nav_bar import NavBar, NavButton
@@ -174,7 +174,7 @@ class WizardPage(VerticalScroll):
     def sync_frame(self) -> None:
         frame = self.screen
         phase, index, count = position(self.KEY)
-        frame.query_one(StepRail).set_position(phase, index, count)
+        frame.query_one(StepRail).set_position(phase, index, count, unfinished_phases(self.state.steps_done()))
         frame.query_one("#screen-title", Static).update(self.spec.title)
         nav = frame.query_one(NavBar)
         nav.set_next(self.next_label, enabled=self.next_enabled)

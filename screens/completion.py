@@ -131,6 +131,7 @@ the wizard.
         self.state.manifest_path = path
         self.state.saved_answers = saved
         self.show_done()
+        self.sync_frame()  # every phase's work has run now: the rail ticks them
 
     def show_done(self) -> None:
         manifest: Any = self.state.manifest

@@ -12,6 +12,7 @@ fast), the answers section it edits (if any) and what kind of screen it is:
 from __future__ import annotations
 
 import importlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -23,7 +24,9 @@ if TYPE_CHECKING:
 # them equal to the engine's.
 PHASE_TITLES = [("extract", "Extract installer"), ("setup", "MABS setup"), ("mars", "MARS agent"),
                 ("register", "Register server")]
-SETUP_STEPS = ("prerequisites", "sql", "installation", "security", "updates")  # the "setup" phase's steps
+PHASE_STEPS = {"extract": ("extraction",), "setup": ("prerequisites", "sql", "installation", "security", "updates"),
+               "mars": ("proxy",), "register": ("vault", "encryption")}
+SETUP_STEPS = PHASE_STEPS["setup"]
 
 Kind = Literal["info", "form", "work", "always"]
 
@@ -70,6 +73,11 @@ SCREENS: list[ScreenSpec] = [
 
 BY_KEY = {spec.key: spec for spec in SCREENS}
 ORDER = [spec.key for spec in SCREENS]
+
+
+def unfinished_phases(done_steps: Collection[str]) -> set[str]:
+    """Phases with a step whose work has not run yet (the rail must not tick them as done)."""
+    return {phase for phase, steps in PHASE_STEPS.items() if any(step not in done_steps for step in steps)}
 
 
 def position(key: str) -> tuple[str, int, int]:

@@ -221,6 +221,14 @@ class WizardState:
         if redo and (old != model or old_digest != secrets_digest):
             self.invalidate_from(section)
 
+    def steps_done(self) -> set[str]:
+        """Steps whose work has run: page by page, or every one once the manifest is written."""
+        from screens.navigation import PHASE_STEPS
+
+        if self.manifest is not None:
+            return {step for steps in PHASE_STEPS.values() for step in steps}
+        return set(self.outcomes)
+
     def invalidate_from(self, section: str) -> None:
         from mabs_wizard.answers.models import SECTIONS
 

@@ -45,6 +45,12 @@ def log_of(app, selector: str) -> str:  # noqa: ANN001
     return "\n".join(line.text for line in app.page.query_one(selector).lines)
 
 
+def rail_text(app) -> str:  # noqa: ANN001
+    from screens.widgets.step_rail import StepRail
+
+    return app.screen.query_one(StepRail).render_rail().plain
+
+
 def screen_text(app) -> str:  # noqa: ANN001
     """The screenshot's text, spaces as spaces (the SVG writes them as &#160;)."""
     import html
@@ -242,12 +248,15 @@ async def test_skip_answered_starts_at_the_first_screen_needing_input_and_shows_
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.current == "security"
+        # The extraction pages were skipped, so nothing is extracted yet: the rail must not tick it.
+        assert rail_text(app).startswith("○ Extract installer  ▶ MABS setup")
         await type_into(pilot, "#password", ACCOUNTS_PASSWORD)
         await type_into(pilot, "#confirm_password", ACCOUNTS_PASSWORD)
         assert await next_screen(pilot) == "summary"  # updates was answered; the summary always shows
         assert await next_screen(pilot) == "apply"
         assert await next_screen(pilot) == "completion"  # proxy, vault, encryption answered
         assert "All parts are ready" in str(app.page.query_one("#completion-title").render())
+        assert rail_text(app).startswith("✓ Extract installer  ✓ MABS setup  ✓ MARS agent  ▶ Register server")
     manifest = (SNAP_ROOT / "out" / MANIFEST_NAME).read_text()
     assert '"file_count": 15' in manifest  # the skipped extraction ran at the end
 

@@ -11,6 +11,8 @@ from textual.widgets import Button, Markdown, Static
 KEYS = """
 **Keys:** Tab / Shift+Tab move between fields · Enter or Ctrl+N: Next · Ctrl+B: Back ·
 Esc: Cancel · Ctrl+S: save answers · F1: this help · Ctrl+Q: quit (asks first)
+
+**Top line:** ✓ done · ▶ here · ○ answered, its work runs at Completion · · still to come
 """
 
 

@@ -1,17 +1,19 @@
 """The step rail: the four phases of the MABS flow on one line, and where the operator is.
 
 One line at the top keeps the full width for forms at 80 columns. Position is shown by a marker
-(done, current, to do) as well as by style, so it reads the same under NO_COLOR.
+(done, current, to do) as well as by style, so it reads the same under NO_COLOR. A phase behind the
+operator whose work has not run (pages skipped with --skip-answered, a connectivity test not run)
+is marked as answered, not done: its work runs at the end, and the rail does not claim it already.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from rich.text import Text
 from textual.widgets import Static
 
-DONE, CURRENT, TODO = "✓", "▶", "·"
+DONE, CURRENT, TODO, ANSWERED = "✓", "▶", "·", "○"
 
 
 class StepRail(Static):
@@ -23,10 +25,12 @@ class StepRail(Static):
         self._current = self._phases[0][0]
         self._index = 1
         self._count = 1
+        self._unfinished: frozenset[str] = frozenset()
 
-    def set_position(self, phase: str, index: int, count: int) -> None:
-        """`index` is 1-based within the phase's screens."""
+    def set_position(self, phase: str, index: int, count: int, unfinished: Collection[str] = ()) -> None:
+        """`index` is 1-based within the phase's screens; `unfinished`: phases whose work has not run."""
         self._current, self._index, self._count = phase, index, count
+        self._unfinished = frozenset(unfinished)
         if self.is_mounted:
             self.update(self.render_rail())
 
@@ -37,10 +41,12 @@ class StepRail(Static):
         keys = [key for key, _ in self._phases]
         here = keys.index(self._current) if self._current in keys else 0
         text = Text(no_wrap=True, overflow="ellipsis")
-        for i, (_key, title) in enumerate(self._phases):
+        for i, (key, title) in enumerate(self._phases):
             if i:
                 text.append("  ")
-            if i < here:
+            if i < here and key in self._unfinished:
+                text.append(f"{ANSWERED} {title}", style="italic")
+            elif i < here:
                 text.append(f"{DONE} {title}", style="")
             elif i == here:
                 text.append(f"{CURRENT} {title} {self._index}/{self._count}", style="bold reverse")

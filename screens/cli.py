@@ -23,12 +23,12 @@ def run(answers: Path | None, skip_answered: bool, output: Path | None) -> None:
     if skip_answered and answers is None:
         raise click.UsageError("--skip-answered needs --answers FILE")
     if answers is not None:
-        # A file that cannot be read at all (missing, not YAML, not a mapping) is refused before
-        # the terminal is taken over, as FILE:LINE:COL. Only the YAML is read here; the models are
-        # built, and invalid sections shown on their pages, once the first page is painted.
-        from mabs_wizard.answers.document import read_document
+        # A file that cannot be an answers file at all (missing, a folder, binary, empty) is refused
+        # before the terminal is taken over. Its YAML is parsed after the first paint (invalid YAML
+        # ends the app with exit 2 and FILE:LINE:COL), invalid sections are shown on their pages.
+        from mabs_wizard.answers.document import read_text
 
-        read_document(answers)
+        read_text(answers)
     app = create_app(answers, output_dir=output, skip_answered=skip_answered)
     code = app.run()
     if app.load_error is not None:

@@ -65,8 +65,22 @@ def test_run_leaves_the_alternate_screen_and_shows_the_cursor(tmp_path):
     assert "cancelled" in stream[left:]
 
 
-@pytest.mark.parametrize("text", ["version: 1\n  - not: [valid\n", "- a list\n", "\x00\x01binary"])
-def test_run_refuses_an_unreadable_answers_file_before_taking_the_terminal(tmp_path, text):
+@pytest.mark.parametrize("text", ["", "\x00\x01binary", "\xff\xfe not utf-8"])
+def test_run_refuses_a_file_that_is_no_answers_file_before_taking_the_terminal(tmp_path, text):
+    bad = tmp_path / "answers.yaml"
+    bad.write_bytes(text.encode("latin-1"))
+    child = spawn_in_shell(f"'{BIN}' run --answers '{bad}'", tmp_path)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    out = child.before or ""
+    assert re.search(re.escape(str(bad)) + r":1:1: ", out), out
+    assert "Traceback" not in out
+    assert "\x1b[?1049h" not in out, "the TUI took over the terminal before refusing the file"
+
+
+@pytest.mark.parametrize("text", ["version: 1\n  - not: [valid\n", "- a list\n"])
+def test_run_reports_invalid_yaml_with_its_position_and_exit_2(tmp_path, text):
     bad = tmp_path / "answers.yaml"
     bad.write_text(text)
     child = spawn_in_shell(f"'{BIN}' run --answers '{bad}'", tmp_path)
@@ -74,9 +88,7 @@ def test_run_refuses_an_unreadable_answers_file_before_taking_the_terminal(tmp_p
     child.close()
     assert child.exitstatus == 2
     out = child.before or ""
-    assert re.search(re.escape(str(bad)) + r":\d+:\d+: ", out), out
-    assert "Traceback" not in out
-    assert "\x1b[?1049h" not in out, "the TUI took over the terminal before refusing the file"
+    assert re.search(re.escape(str(bad)) + r":\d+:\d+: ", out) and "Traceback" not in out, out
 
 
 def test_run_refuses_a_missing_answers_file(tmp_path):

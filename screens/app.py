@@ -46,6 +46,11 @@ class WizardApp(App[int]):
         # Quitting always asks first (and offers to save), like Cancel.
         Binding("ctrl+q", "request_quit", "Quit", priority=True, show=False),
         Binding("ctrl+c", "request_quit", "Quit", priority=True, show=False),
+        # Tab moves focus when the app reads the key, not when the field it was typed in hands it
+        # on: keys that arrive together (auto-type from a password manager, a paste without
+        # bracketed paste, xdotool) would otherwise all land in the first field, Tab included.
+        Binding("tab", "focus_next", "Next field", priority=True, show=False),
+        Binding("shift+tab", "focus_previous", "Previous field", priority=True, show=False),
     ]
 
     def __init__(self, state: WizardState, *, skip_answered: bool = False, cursor_blink: bool = True) -> None:

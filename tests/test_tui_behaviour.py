@@ -103,6 +103,24 @@ async def test_next_walks_every_screen_in_the_seed_order_and_back_returns(kit):
         assert app.current == "summary"
 
 
+async def test_keys_arriving_together_follow_tab_into_the_next_field(kit):
+    """Auto-type (a password manager's, xdotool) delivers `text<Tab>text` at once: each part must
+    land in its own field, as when typed slowly."""
+    from textual import events
+
+    app = snapshot_app(kit)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto(pilot, "extract_destination")
+        source, destination = app.page.query_one("#source", Input), app.page.query_one("#destination", Input)
+        source.value = destination.value = ""
+        source.focus()
+        await pilot.pause()
+        for key, char in [*[(c, c) for c in "/srv/a"], ("tab", "\t"), *[(c, c) for c in "/srv/b"]]:
+            app.post_message(events.Key(key, char))  # all queued before any is handled
+        await settle(pilot)
+        assert (source.value, destination.value) == ("/srv/a", "/srv/b")
+
+
 async def test_enter_is_next_and_refusal_keeps_the_screen(kit):
     app = snapshot_app(kit)
     async with app.run_test(size=(80, 24)) as pilot:

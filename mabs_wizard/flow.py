@@ -87,6 +87,10 @@ class RunContext(CheckContext):
     cancel: CancelToken = field(default_factory=CancelToken)
     answers_path: Path | None = None
     store: Any = None  # a SecretStore; None: opened from answers.secret_store on first use
+    # May the encrypted file store ask for its password on the terminal (no echo), when stdin is one
+    # and MABS_WIZARD_STORE_PASSWORD is unset? The CLI's replay: yes. The TUI owns the terminal and
+    # passes its own store (its password asked in a dialog).
+    ask_store_password: bool = False
     clock: Callable[[], datetime] = field(default_factory=lambda: (lambda: datetime.now(timezone.utc)))
     results: dict[str, dict[str, Any]] = field(default_factory=dict)  # earlier steps' results, by step
 
@@ -229,12 +233,15 @@ def check_encryption(s: Sections, ctx: CheckContext) -> list[Finding]:
 # --------------------------------------------------------------------------- work (apply)
 
 
-def _store(answers: Answers, ctx: RunContext) -> Any:
+def secret_store_for(answers: Answers, ctx: RunContext) -> Any:
+    """The run's secret store: the one given, else opened as answers.secret_store says (once)."""
     if ctx.store is None:
         from mabs_wizard.secret_store import open_store
 
         conf: SecretStoreAnswers = answers.secret_store
-        ctx.store = open_store(conf.kind, file_path=conf.file)
+        # unlock_prompt stays off: a locked keyring is reported, not unlocked by a desktop dialog
+        # that a headless run could wait on for minutes.
+        ctx.store = open_store(conf.kind, file_path=conf.file, interactive=ctx.ask_store_password, unlock_prompt=False)
     return ctx.store
 
 
@@ -245,7 +252,7 @@ def _keep_secret(answers: Answers, ctx: RunContext, name: str, ref: Any) -> Secr
         return None
     from mabs_wizard.secret_store import fingerprint
 
-    store = _store(answers, ctx)
+    store = secret_store_for(answers, ctx)
     service, username = answers.secret_store.service, f"{ctx.facts.computer_name}/{name}"
     store.put(service, username, value)
     return SecretRecord(**store.reference(service, username), backend=store.describe(),
@@ -469,7 +476,7 @@ def run_step(key: str, answers: Answers, ctx: RunContext) -> StepOutcome:
 def run(answers: Answers, ctx: RunContext, *, done: dict[str, StepOutcome] | None = None) -> BaseModel:
     """Apply every step (those in ``done`` already ran, e.g. the TUI's extraction) and write the manifest."""
     started = ctx.clock()
-    _store(answers, ctx)  # fail before any work if no secret store can be used
+    secret_store_for(answers, ctx)  # fail before any work if no secret store can be used
     outcomes: dict[str, StepOutcome] = dict(done or {})
     if answers.proxy.check and "proxy" not in outcomes:
         _connectivity(answers, ctx)  # network-bound: overlaps the I/O-bound extraction
@@ -488,7 +495,7 @@ def run(answers: Answers, ctx: RunContext, *, done: dict[str, StepOutcome] | Non
 
 
 def build_manifest(answers: Answers, ctx: RunContext, outcomes: dict[str, StepOutcome], started: datetime) -> BaseModel:
-    store = _store(answers, ctx)
+    store = secret_store_for(answers, ctx)
     sections: dict[str, Any] = {}
     for key, step in STEPS.items():
         outcome = outcomes[key]

@@ -19,7 +19,7 @@ from mabs_wizard.answers.models import Answers
 from mabs_wizard.errors import InputError
 from mabs_wizard.events import CancelToken, Event, Message, Progress, StepDone, StepStarted
 from mabs_wizard.findings import Finding
-from mabs_wizard.flow import STEPS, CheckContext, RunContext, load_context_facts, run, validate
+from mabs_wizard.flow import STEPS, CheckContext, RunContext, load_context_facts, run, secret_store_for, validate
 from mabs_wizard.manifest import MANIFEST_NAME
 from mabs_wizard.resolver import Secrets
 
@@ -104,7 +104,10 @@ def replay_file(path: Path, output: Path, *, out: TextIO = sys.stdout, secrets: 
     _doc, answers, check_ctx = check_all(path, secrets=secrets, now=now, out=out)
     token = CancelToken()
     ctx = RunContext(**vars(check_ctx), output_dir=output, emit=LinePrinter(out), cancel=token,
-                     answers_path=path.resolve(), store=store)
+                     answers_path=path.resolve(), store=store, ask_store_password=True)
+    # Opened before Ctrl+C is turned into a cancel request: a store password prompt must stay
+    # interruptible (a blocked terminal read would otherwise ignore it).
+    secret_store_for(answers, ctx)
     with cancel_on_sigterm(token):
         manifest = run(answers, ctx)
     target = output / MANIFEST_NAME

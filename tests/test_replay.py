@@ -198,3 +198,45 @@ def test_steps_run_on_the_sections_known_so_far(kit, tmp_path):
     outcome = run_step("sql", partial, ctx)
     assert outcome.status == "checked" and outcome.findings and all(f.level == "pass" for f in outcome.findings)
     assert run_step("prerequisites", partial, ctx).result["facts_source"] == "file"
+
+
+def _replay_in_a_terminal(kit: Path, out: Path):  # noqa: ANN202 - a pexpect child
+    import pexpect
+
+    env = {k: v for k, v in os.environ.items() if k not in ("MABS_WIZARD_STORE_PASSWORD", "DBUS_SESSION_BUS_ADDRESS")}
+    env["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=/nonexistent"  # no keyring: the encrypted file store
+    return pexpect.spawn(sys.executable, ["-m", "mabs_wizard", "replay", str(kit), "--output", str(out)], env=env,
+                         timeout=60, encoding="utf-8", dimensions=(24, 80))
+
+
+def test_replay_in_a_terminal_asks_the_store_password_without_echo(kit):
+    import pexpect
+
+    password = "Terminal-Store-Pw-5521"
+    child = _replay_in_a_terminal(kit, kit.parent / "out")
+    child.expect("Password for the encrypted secret store .*secrets.enc: ")
+    child.sendline(password)
+    child.expect("Type it again: ")
+    child.sendline(password)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert password not in (child.before or "")  # not echoed, not printed
+    from mabs_wizard.secret_store import open_store
+
+    manifest = json.loads((kit.parent / "out" / MANIFEST_NAME).read_text())
+    rec = manifest["encryption"]["settings"]["passphrase"]
+    store = open_store("file", file_path=kit.parent / "store" / "secrets.enc", password=password)
+    assert store.get(rec["service"], rec["username"]) == secret_values(kit)[1]
+
+
+def test_ctrl_c_at_the_store_password_prompt_ends_replay_with_130(kit):
+    import pexpect
+
+    child = _replay_in_a_terminal(kit, kit.parent / "out")
+    child.expect("Password for the encrypted secret store")
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130 and "Traceback" not in (child.before or "")
+    assert not (kit.parent / "out" / MANIFEST_NAME).exists() and not (kit.parent / "extracted").exists()

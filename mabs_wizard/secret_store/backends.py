@@ -284,7 +284,8 @@ def open_file_store(
     path = Path(file_path) if file_path else default_path()
     secret = _store_password(password, interactive=interactive, path=path)
     if not secret:
-        how = f"set {PASSWORD_ENV}" + (" or run the wizard in a terminal" if not interactive else "")
+        # Interactive callers ask on a terminal; here there was none (stdin not a terminal).
+        how = f"set {PASSWORD_ENV}" + (", or run this in a terminal to be asked for it" if interactive else "")
         raise SecretStoreError(f"the encrypted secret store {path} needs a password: {how}")
     return EncryptedFileStore(path, secret, log2_n=log2_n or DEFAULT_LOG2_N, note=note)
 

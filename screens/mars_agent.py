@@ -51,7 +51,7 @@ def mars_command(state: Any) -> str:
 
     try:
         # The switches use no host facts; the plan wants a computer name all the same.
-        plan = plan_from_answers(state.known_sections(), computer_name="", domain=None)
+        plan = plan_from_answers(state.answers_so_far(), computer_name="", domain=None)
         switches = installer_switches(plan, for_cmd=False)
     except WizardError as exc:
         return f"(not known yet: {exc})"

@@ -369,6 +369,7 @@ def test_plan_from_answers_is_the_plan_from_the_manifest_made_of_them(variant: s
 
     from mabs_wizard.answers.models import SECTIONS
     from mabs_wizard.export.plan import plan_from_answers, plan_from_manifest
+    from mabs_wizard.flow import answers_from_sections
     from mabs_wizard.manifest import secret_fields
 
     m = VARIANTS[variant]()
@@ -381,8 +382,8 @@ def test_plan_from_answers_is_the_plan_from_the_manifest_made_of_them(variant: s
             data[secret] = {"env": "UNUSED"}  # the answers hold a reference where the manifest holds a record
         sections[name] = model.model_validate(data)
     from_manifest = plan_from_manifest(m)
-    from_answers = plan_from_answers(sections, computer_name=m["facts"]["computer_name"], domain=m["facts"]["domain"],
-                                     finished_at=from_manifest.finished_at)
+    from_answers = plan_from_answers(answers_from_sections(sections), computer_name=m["facts"]["computer_name"],
+                                     domain=m["facts"]["domain"], finished_at=from_manifest.finished_at)
     assert dataclasses.replace(from_manifest, secret_records={}) == dataclasses.replace(from_answers, secret_records={})
     assert set(from_answers.secret_records) == set(from_manifest.secret_records)
     assert not any(from_answers.secret_records.values())  # nothing is recorded before the run
@@ -392,9 +393,10 @@ def test_plan_from_answers_takes_defaults_for_sections_not_answered_yet() -> Non
     from mabs_wizard.answers.models import ProxyAnswers
     from mabs_wizard.export.mars_cmd import installer_switches
     from mabs_wizard.export.plan import MABS_DEFAULT_PROGRAM_FILES, plan_from_answers
+    from mabs_wizard.flow import answers_from_sections
 
     proxy = ProxyAnswers(use_proxy=True, host="proxy.contoso.local", port=3128, username="svc")
-    plan = plan_from_answers({"proxy": proxy}, computer_name="MABS01", domain=None)
+    plan = plan_from_answers(answers_from_sections({"proxy": proxy}), computer_name="MABS01", domain=None)
     assert plan.program_files == MABS_DEFAULT_PROGRAM_FILES and plan.sql_instance == "MSDPM2012"
     assert plan.setup_folder is None and plan.vault_target is None  # required fields: not invented
     switches = installer_switches(plan, for_cmd=False)

@@ -135,19 +135,25 @@ _TEXT_FIELDS = (
 def plan_from_manifest(manifest: BaseModel | Mapping[str, Any]) -> TargetPlan:
     """Everything the exports use, or InputError naming each field that cannot go into a setup file."""
     m: Any = _as_manifest(manifest)
-    settings = {name: getattr(m, name).settings for name in _PLAN_SECTIONS}
-    return _plan(settings, finished_at=_utc_text(m.finished_at), computer_name=m.facts.computer_name,
-                 domain=m.facts.domain, records=True)
+    s = {name: getattr(m, name).settings for name in _PLAN_SECTIONS}
+    records = {
+        "sql.admin_password": s["sql"].admin_password,
+        "security.password": s["security"].password,
+        "encryption.passphrase": s["encryption"].passphrase,
+        "proxy.password": s["proxy"].password if s["proxy"].use_proxy else None,
+    }
+    return _plan(s, finished_at=_utc_text(m.finished_at), computer_name=m.facts.computer_name, domain=m.facts.domain,
+                 secret_records=records)
 
 
-def plan_from_answers(sections: Mapping[str, Any], *, computer_name: str, domain: str | None,
-                      finished_at: str = "") -> TargetPlan:
-    """The same plan from answers sections, before any manifest exists (the TUI's MARS page shows
-    the installer command from it). A section not answered yet takes its model's defaults (MABS's),
-    or counts as all fields unset when it has required fields; no secret is recorded yet, so every
+def plan_from_answers(answers: Any, *, computer_name: str, domain: str | None, finished_at: str = "") -> TargetPlan:
+    """The same plan from answers, before any manifest exists (the TUI's MARS page shows the
+    installer command from it): partial answers from ``flow.answers_from_sections`` do, a section
+    still unknown (None there) counting as all fields unset. No secret is recorded yet, so every
     secret is a placeholder."""
-    settings = {name: sections.get(name) or _defaults(name) for name in _PLAN_SECTIONS}
-    return _plan(settings, finished_at=finished_at, computer_name=computer_name, domain=domain, records=False)
+    s = {name: getattr(answers, name, None) or _UNANSWERED for name in _PLAN_SECTIONS}
+    return _plan(s, finished_at=finished_at, computer_name=computer_name, domain=domain,
+                 secret_records=dict.fromkeys(SECRET_FIELDS))
 
 
 _PLAN_SECTIONS = ("extraction", "prerequisites", "sql", "installation", "updates", "proxy", "vault", "encryption", "security")
@@ -161,20 +167,12 @@ class _Unanswered:
 _UNANSWERED = _Unanswered()
 
 
-def _defaults(section: str) -> Any:
-    from mabs_wizard.answers.models import SECTIONS
-
-    try:
-        return SECTIONS[section]()
-    except ValidationError:  # required fields (extraction's folders, the vault file...)
-        return _UNANSWERED
-
-
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)  # answers hold Paths where the manifest holds strings
 
 
-def _plan(s: Mapping[str, Any], *, finished_at: str, computer_name: str, domain: str | None, records: bool) -> TargetPlan:
+def _plan(s: Mapping[str, Any], *, finished_at: str, computer_name: str, domain: str | None,
+          secret_records: Mapping[str, Any]) -> TargetPlan:
     problems: list[str] = []
     for dotted in _TEXT_FIELDS:
         section, name = dotted.split(".")
@@ -213,12 +211,7 @@ def _plan(s: Mapping[str, Any], *, finished_at: str, computer_name: str, domain:
         proxy_user=proxy.username if proxy.use_proxy else None,
         vault_target=s["vault"].target_path,
         passphrase_target=s["encryption"].target_save_location,
-        secret_records={
-            "sql.admin_password": sql.admin_password if records else None,
-            "security.password": s["security"].password if records else None,
-            "encryption.passphrase": s["encryption"].passphrase if records else None,
-            "proxy.password": proxy.password if records and proxy.use_proxy else None,
-        },
+        secret_records=secret_records,
     )
 
 

@@ -148,11 +148,6 @@ def probe_secret_service(timeout: float = DEFAULT_TIMEOUT) -> SecretServiceState
     return call_with_timeout(probe, timeout, "probing the Secret Service")
 
 
-def _SecretServiceKeyring() -> type | None:  # noqa: N802 - names a class
-    module = sys.modules.get("keyring.backends.SecretService")
-    return getattr(module, "Keyring", None)
-
-
 def _platform_candidates() -> list[str]:
     if sys.platform == "win32":
         return ["keyring.backends.Windows.WinVaultKeyring"]
@@ -211,7 +206,7 @@ def _usable_store(cls: Any, *, unlock_prompt: bool, timeout: float, source: str 
         if state.locked and not unlock_prompt:
             raise _Unusable(f"the Secret Service collection {state.collection!r} is locked; {LOCKED_HINT}")
         label = f"{label} ({state.daemon or 'Secret Service'}, collection {state.collection!r})"
-    if type(backend) is _SecretServiceKeyring():
+    if name == "keyring.backends.SecretService.Keyring":
         from mabs_wizard.secret_store.secret_service import KeptSessionKeyring
 
         backend = KeptSessionKeyring()  # the same backend, one D-Bus connection for the run

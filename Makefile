@@ -7,7 +7,7 @@ KIT     := demo-kit
 # gnome-keyring + dbus (a real Secret Service), unzip (benchmark baseline), openssl (Windows-style PFX).
 APT_PKGS := innoextract tinyproxy gnome-keyring libsecret-tools dbus dbus-daemon unzip openssl
 
-.PHONY: run test bench venv system-deps demo clean schema
+.PHONY: run test fuzz bench venv system-deps demo clean schema
 
 $(BIN)/mabs-wizard: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -38,6 +38,11 @@ system-deps:
 
 test: system-deps venv
 	$(BIN)/python -m pytest -q
+
+# Long, random property tests (20x the examples); `make test` runs them derandomized.
+fuzz: system-deps venv
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/test_answers_fuzz.py tests/test_vault_fuzz.py \
+	  tests/test_path_input.py tests/test_media_units.py
 
 bench: system-deps venv
 	@$(BIN)/python -m compileall -q mabs_wizard screens

@@ -10,6 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import Input, Static
 
+from mabs_wizard.answers.localpath import parse_local_path
 from mabs_wizard.answers.models import Section
 from mabs_wizard.errors import InputError
 from screens.base import FormPage
@@ -80,7 +81,10 @@ destination's file system.
             self.app.call_from_thread(self._show_media, "", "")
             return
         try:
-            found = media.discover(Path(text).expanduser())
+            found = media.discover(parse_local_path(text))
+        except ValueError as exc:
+            self.app.call_from_thread(self._show_media, "", f"✗ {exc}")
+            return
         except InputError as exc:
             self.app.call_from_thread(self._show_media, "", "✗ " + "\n✗ ".join(exc.lines()))
             return
@@ -100,7 +104,12 @@ destination's file system.
         if not text:
             field.set_note("")
             return
-        measured = self.state.disk_space(Path(text).expanduser().absolute())
+        try:
+            path = parse_local_path(text)
+        except ValueError as exc:
+            field.set_note(f"✗ {exc}")
+            return
+        measured = self.state.disk_space(path.absolute())
         if measured is None:
             field.set_note("free space: unknown (no existing parent folder)")
             return

@@ -17,6 +17,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import Button, Input, Static
 
+from mabs_wizard.answers.localpath import parse_local_path
 from mabs_wizard.answers.models import Section
 from mabs_wizard.errors import InputError, WizardError
 from mabs_wizard.findings import Finding
@@ -95,7 +96,10 @@ certificate's validity. Current MARS agents accept a file up to 10 days old, old
         from screens.dialogs import FilePicker
 
         text = self.query_one("#credentials_file", Input).value.strip()
-        start = Path(text).expanduser() if text else Path.home()
+        try:
+            start = parse_local_path(text) if text else Path.home()
+        except (ValueError, RuntimeError):
+            start = Path.cwd()  # the field itself says what is wrong with the text on Next
 
         def chosen(path: Path | None) -> None:
             if path is not None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import tests.fuzzing  # noqa: F401 - registers and loads the Hypothesis profile
+
 pytest_plugins = ["tests.fixtures_secrets"]
 
 # Deterministic UI and no stray colour codes in captured CLI output.

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from mabs_wizard.answers import load_answers
 from mabs_wizard.answers.models import Answers
 from mabs_wizard.errors import InputError
+from tests.fuzzing import examples
 from tests.test_answers import MINIMAL
 
 FULL = MINIMAL + """\
@@ -62,7 +63,7 @@ def mutated(draw: st.DrawFn) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=examples(3000), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=mutated())
 def test_no_traceback_ever_escapes(tmp_path: Path, data: bytes) -> None:
     path = tmp_path / "answers.yaml"

@@ -16,9 +16,10 @@ from mabs_wizard.media.safety import path_problem, windows_key
 from mabs_wizard.media.spanned import SpannedReader
 from mabs_wizard.media.zipformat import CENTRAL_HEADER, CENTRAL_SIG, _parse_central
 from mabs_wizard.media.zipwriter import even_sizes
+from tests.fuzzing import examples
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     sizes=st.lists(st.integers(min_value=1, max_value=300), min_size=1, max_size=6),
     reads=st.lists(st.tuples(st.integers(min_value=0, max_value=2000), st.integers(min_value=0, max_value=700)),

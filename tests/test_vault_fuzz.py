@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from mabs_wizard.errors import InputError
 from mabs_wizard.vault import check_vault, parse_vault_credentials, write_demo_vault_credentials
+from tests.fuzzing import examples
 
 _DIR = Path(tempfile.mkdtemp(prefix="mw-vault-fuzz-"))
 atexit.register(shutil.rmtree, _DIR, ignore_errors=True)
@@ -47,14 +48,14 @@ def _apply(data: bytes, changes: list[tuple[int, int]]) -> bytes:
     return bytes(buf)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(changes=edits, cut=st.one_of(st.none(), st.integers(min_value=0, max_value=len(SEED_BYTES))))
 def test_mutated_xml_never_escapes_as_a_traceback(changes: list[tuple[int, int]], cut: int | None) -> None:
     data = _apply(SEED_BYTES, changes)
     _parse(data[:cut] if cut is not None else data)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(changes=edits, cut=st.one_of(st.none(), st.integers(min_value=1, max_value=len(PFX))))
 def test_mutated_pfx_never_escapes_as_a_traceback(changes: list[tuple[int, int]], cut: int | None) -> None:
     # Valid base64 of a damaged PKCS#12: exercises the DER cost guard and OpenSSL's error paths.
@@ -64,7 +65,7 @@ def test_mutated_pfx_never_escapes_as_a_traceback(changes: list[tuple[int, int]]
     _parse(SEED_BYTES[: _MATCH.start(1)] + blob + SEED_BYTES[_MATCH.end(1) :])
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(junk=st.binary(max_size=2048))
 def test_random_bytes_are_one_line_errors(junk: bytes) -> None:
     _parse(junk)

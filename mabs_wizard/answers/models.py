@@ -13,17 +13,17 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
+from mabs_wizard.answers.localpath import parse_local_path
 from mabs_wizard.answers.secretref import PassphraseRef, SecretRef
 from mabs_wizard.answers.winpath import WindowsPath
 
 ANSWERS_VERSION = 1
 
 
-def _relative_to_answers(value: Path, info: ValidationInfo) -> Path:
+def _relative_to_answers(value: str | Path, info: ValidationInfo) -> Path:
     # Paths in an answers file are relative to that file, so a kit can be moved as a folder.
     base = (info.context or {}).get("base_dir")
-    value = value.expanduser()
-    return value if value.is_absolute() or base is None else (Path(base) / value)
+    return parse_local_path(str(value), Path(base) if base is not None else None)
 
 
 LocalPath = Annotated[Path, AfterValidator(_relative_to_answers)]

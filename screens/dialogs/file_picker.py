@@ -11,6 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Input, Static
 
+from mabs_wizard.answers.localpath import parse_local_path
+
 
 class FilteredTree(DirectoryTree):
     """Folders, and files whose name ends with one of `suffixes` (case-insensitive); no dot-files.
@@ -93,8 +95,12 @@ class FilePicker(ModalScreen[Path | None]):
             self.dismiss(None)
 
     def _open(self) -> None:
-        path = Path(self.query_one("#picker-path", Input).value.strip()).expanduser()
         error = self.query_one("#picker-error", Static)
+        try:
+            path = parse_local_path(self.query_one("#picker-path", Input).value.strip())
+        except ValueError as exc:
+            error.update(f"✗ {exc}")
+            return
         if path.is_dir():  # a folder typed or chosen: browse it
             self.show_folder(path)
             return

@@ -10,6 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from mabs_wizard.answers.localpath import parse_local_path
+
 
 class SaveAnswers(ModalScreen[Path | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -55,7 +57,11 @@ class SaveAnswers(ModalScreen[Path | None]):
         if not text:
             error.update("✗ type a file path")
             return
-        path = Path(text).expanduser()
+        try:
+            path = parse_local_path(text)
+        except ValueError as exc:
+            error.update(f"✗ {exc}")
+            return
         if not path.is_absolute():
             path = Path.cwd() / path
         if path.is_dir():

@@ -2,8 +2,9 @@
 
 Subcommands are registered by import path and imported only when invoked, so `replay` never pays
 for (or even loads) the Textual UI, the HTTP client or the certificate code it does not use. Each
-subcommand lives in its own module under ``mabs_wizard/commands/`` (``run`` lives with the UI, in
-``screens/``).
+engine subcommand lives in its own module under ``mabs_wizard/commands/``. Commands from outside the
+engine (the terminal UI's ``run``) are found through the ``mabs_wizard.commands`` entry-point group,
+so the engine never names the UI package and the import contract (pyproject, import-linter) holds.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from typing import Any
 
 import click
 
@@ -19,7 +21,6 @@ from mabs_wizard.errors import EXIT_CANCELLED, EXIT_FAILED, InputError, WizardEr
 
 COMMANDS: dict[str, tuple[str, str]] = {
     # name: (module:attribute, one-line help shown in `mabs-wizard --help`)
-    "run": ("screens.cli:run", "Start the interactive wizard (TUI)."),
     "replay": ("mabs_wizard.commands.replay:replay", "Run every step headless from an answers file."),
     "validate": ("mabs_wizard.commands.replay:validate", "Check an answers file; write nothing."),
     "schema": ("mabs_wizard.commands.schema:schema", "Print the JSON Schema of answers, manifest or facts."),
@@ -35,22 +36,35 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+ENTRY_POINT_GROUP = "mabs_wizard.commands"
+
+
+def _plugins() -> dict[str, Any]:
+    """Commands registered by other parts of the distribution (the UI's `run`), by name; not loaded."""
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name not in COMMANDS}
+
+
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+        return sorted([*COMMANDS, *_plugins()])
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in COMMANDS:
-            return None
-        target, _ = COMMANDS[cmd_name]
-        module_name, attr = target.split(":")
-        command = getattr(importlib.import_module(module_name), attr)
-        return command
+        if cmd_name in COMMANDS:
+            module_name, attr = COMMANDS[cmd_name][0].split(":")
+            return getattr(importlib.import_module(module_name), attr)  # type: ignore[no-any-return]
+        plugin = _plugins().get(cmd_name)
+        return plugin.load() if plugin is not None else None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        # Help text comes from the table, so `--help` imports no subcommand module.
+        # Engine help comes from the table, so `--help` imports no engine subcommand module; a
+        # plugin's comes from its click command (a module that imports click only).
+        rows = {name: help_text for name, (_, help_text) in COMMANDS.items()}
+        for name, ep in _plugins().items():
+            rows[name] = ep.load().get_short_help_str(limit=80)
         with formatter.section("Commands"):
-            formatter.write_dl([(name, COMMANDS[name][1]) for name in sorted(COMMANDS)])
+            formatter.write_dl(sorted(rows.items()))
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

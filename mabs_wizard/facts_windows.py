@@ -5,21 +5,21 @@ from __future__ import annotations
 import json
 import subprocess
 from datetime import datetime
-from pathlib import Path
 
 from mabs_wizard.errors import WizardError
 
-SCRIPT = Path(__file__).resolve().parent.parent / "assets" / "facts" / "collect-facts.ps1"
 
 
 def probe_windows(now: datetime | None = None):  # type: ignore[no-untyped-def]
+    from mabs_wizard.assets import path
     from mabs_wizard.facts import TargetFacts
 
+    script = path("facts", "collect-facts.ps1")
     try:
         done = subprocess.run(
-            ["powershell.exe", "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-File", str(SCRIPT)],
+            ["powershell.exe", "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-File", str(script)],
             capture_output=True, text=True, timeout=120, check=True,
         )
     except (OSError, subprocess.SubprocessError) as exc:
-        raise WizardError(f"could not collect facts of this Windows host with {SCRIPT.name}: {exc}") from None
+        raise WizardError(f"could not collect facts of this Windows host with {script.name}: {exc}") from None
     return TargetFacts.model_validate(json.loads(done.stdout))

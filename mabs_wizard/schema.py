@@ -8,7 +8,6 @@ from typing import Any
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 KINDS = ("answers", "manifest", "facts")
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "assets" / "schema"
 
 
 def schema_for(kind: str) -> dict[str, Any]:
@@ -30,4 +29,18 @@ def render(kind: str) -> str:
 
 
 def committed_path(kind: str) -> Path:
-    return SCHEMA_DIR / f"{kind}.schema.json"
+    """The copy shipped in the package (``mabs_wizard.assets``, assets/schema/ in a checkout)."""
+    from mabs_wizard.assets import path
+
+    return path("schema", f"{kind}.schema.json")
+
+
+def source_checkout() -> Path | None:
+    """The repository the package runs from (editable install or tests), else None (a wheel).
+
+    ``schema --write`` refreshes the committed copies; in an installed wheel that would write
+    into site-packages, so it is refused there."""
+    from mabs_wizard.assets import path
+
+    root = path().parent
+    return root if (root / "pyproject.toml").is_file() and (root / "assets" / "schema").is_dir() else None

@@ -20,17 +20,17 @@ from textual.app import App
 from textual.binding import Binding
 from textual.widgets import ContentSwitcher
 
+from mabs_wizard.assets import path as asset_path
 from mabs_wizard.errors import EXIT_CANCELLED, EXIT_INVALID, EXIT_OK, WizardError
-from screens.base import Frame, WizardPage
-from screens.navigation import BY_KEY, ORDER, SCREENS, SETUP_STEPS, ScreenSpec
-from screens.state import Clock, WizardState, default_output_dir, utc_now
+from mabs_wizard.screens.base import Frame, WizardPage
+from mabs_wizard.screens.navigation import BY_KEY, ORDER, SCREENS, SETUP_STEPS, ScreenSpec
+from mabs_wizard.screens.state import Clock, WizardState, default_output_dir, utc_now
 
 if TYPE_CHECKING:
     from mabs_wizard.answers.models import Section
     from mabs_wizard.facts import TargetFacts
     from mabs_wizard.resolver import Secrets
 
-ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 PREMOUNT_DELAY = 0.1  # seconds after a page is shown before the next one is built
 PRELOAD = ("mabs_wizard.media", "mabs_wizard.vault", "mabs_wizard.passphrase", "mabs_wizard.connectivity",
            "mabs_wizard.export", "mabs_wizard.secret_store", "mabs_wizard.steps.installation",
@@ -39,7 +39,7 @@ SAVED_ANSWERS_NAME = "answers.yaml"
 
 
 class WizardApp(App[int]):
-    CSS_PATH = ASSETS_DIR / "wizard.tcss"
+    CSS_PATH = asset_path("wizard.tcss")
     TITLE = "MABS install wizard"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
@@ -278,7 +278,7 @@ class WizardApp(App[int]):
         from mabs_wizard.errors import Cancelled, SecretStoreError
         from mabs_wizard.secret_store import open_store
         from mabs_wizard.secret_store.file_store import default_path
-        from screens.dialogs import StorePassword
+        from mabs_wizard.screens.dialogs import StorePassword
 
         if self.state.store is not None:
             return
@@ -309,13 +309,13 @@ class WizardApp(App[int]):
     # ------------------------------------------------------------------ cancel, quit, save
 
     def request_cancel(self) -> None:
-        from screens.dialogs import ConfirmCancel
+        from mabs_wizard.screens.dialogs import ConfirmCancel
 
         detail = "Work in progress will be stopped and cleaned up." if self.cancel_token is not None else ""
         self.push_screen(ConfirmCancel(detail), self._cancel_chosen)
 
     def action_request_quit(self) -> None:
-        from screens.dialogs import ConfirmCancel
+        from mabs_wizard.screens.dialogs import ConfirmCancel
 
         if isinstance(self.screen, ConfirmCancel):
             return  # already asking
@@ -342,7 +342,7 @@ class WizardApp(App[int]):
         return self.state.output_dir / SAVED_ANSWERS_NAME
 
     def request_save(self, extra: Mapping[str, Section] | None = None, *, then_quit: bool = False) -> None:
-        from screens.dialogs import SaveAnswers
+        from mabs_wizard.screens.dialogs import SaveAnswers
 
         def chosen(path: Path | None) -> None:
             if path is None:

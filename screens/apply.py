@@ -14,8 +14,8 @@ from textual.widgets import ProgressBar, RichLog, Static
 from mabs_wizard.errors import Cancelled, WizardError
 from mabs_wizard.events import CancelToken, Event, Message, StepDone, StepStarted
 from mabs_wizard.findings import has_errors
-from screens.base import WizardPage
-from screens.navigation import SETUP_STEPS
+from mabs_wizard.screens.base import WizardPage
+from mabs_wizard.screens.navigation import SETUP_STEPS
 
 MARK = {"done": "✓", "checked": "✓", "skipped": "·", "failed": "✗", "handed-over": "→"}
 

@@ -25,17 +25,17 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Input, Static
 
-from screens.navigation import BY_KEY, PHASE_TITLES, position, unfinished_phases
-from screens.widgets.field import Field
-from screens.widgets.key_bar import KeyBar
-from screens.widgets.nav_bar import NavBar, NavButton
-from screens.widgets.step_rail import StepRail
+from mabs_wizard.screens.navigation import BY_KEY, PHASE_TITLES, position, unfinished_phases
+from mabs_wizard.screens.widgets.field import Field
+from mabs_wizard.screens.widgets.key_bar import KeyBar
+from mabs_wizard.screens.widgets.nav_bar import NavBar, NavButton
+from mabs_wizard.screens.widgets.step_rail import StepRail
 
 if TYPE_CHECKING:
     from mabs_wizard.answers.models import Section
     from mabs_wizard.findings import Finding
-    from screens.app import WizardApp
-    from screens.state import WizardState
+    from mabs_wizard.screens.app import WizardApp
+    from mabs_wizard.screens.state import WizardState
 
 # The first control of a page gets the focus; on pages without one, Next (so Enter goes on).
 FOCUSABLE = "Input, Select, RadioSet, Checkbox, Button"  # inside the page (the nav bar is outside)
@@ -242,7 +242,7 @@ class WizardPage(VerticalScroll):
         self.wizard.request_cancel()
 
     def action_help(self) -> None:
-        from screens.dialogs import HelpDialog
+        from mabs_wizard.screens.dialogs import HelpDialog
 
         self.app.push_screen(HelpDialog(self.spec.title, self.HELP or "No help for this page."))
 

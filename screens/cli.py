@@ -18,7 +18,7 @@ import click
 def run(answers: Path | None, skip_answered: bool, output: Path | None) -> None:
     """Start the interactive wizard (TUI)."""
     from mabs_wizard.errors import EXIT_CANCELLED
-    from screens.app import create_app
+    from mabs_wizard.screens.app import create_app
 
     if skip_answered and answers is None:
         raise click.UsageError("--skip-answered needs --answers FILE")

@@ -16,7 +16,7 @@ from textual.widgets import Button, ProgressBar, RichLog, Static
 
 from mabs_wizard.errors import Cancelled, WizardError
 from mabs_wizard.events import CancelToken, Event, Message, Progress, StepDone, StepStarted
-from screens.base import WizardPage
+from mabs_wizard.screens.base import WizardPage
 
 EXPORTS = {"export-mabs-ini": "mabs-ini", "export-mars-cmd": "mars-cmd", "export-ps1": "ps1"}  # button -> format
 PART_NAMES = {"extraction": "Extract installer", "proxy": "Connectivity and proxy"}

@@ -16,9 +16,9 @@ from textual.app import ComposeResult
 from textual.widgets import Button, Input, Static
 
 from mabs_wizard.answers.models import Section
-from screens.base import FormPage
-from screens.widgets.field import Field
-from screens.widgets.toggles import Check
+from mabs_wizard.screens.base import FormPage
+from mabs_wizard.screens.widgets.field import Field
+from mabs_wizard.screens.widgets.toggles import Check
 
 
 class EncryptionSetting(FormPage):

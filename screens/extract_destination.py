@@ -13,8 +13,8 @@ from textual.widgets import Input, Static
 from mabs_wizard.answers.localpath import parse_local_path
 from mabs_wizard.answers.models import Section
 from mabs_wizard.errors import InputError
-from screens.base import FormPage
-from screens.widgets.field import Field
+from mabs_wizard.screens.base import FormPage
+from mabs_wizard.screens.widgets.field import Field
 
 
 def _fmt(n: int) -> str:

@@ -6,8 +6,8 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from mabs_wizard.answers.models import ExtractionAnswers
-from screens.base import WizardPage
-from screens.widgets.toggles import Check
+from mabs_wizard.screens.base import WizardPage
+from mabs_wizard.screens.widgets.toggles import Check
 
 
 class ExtractFinish(WizardPage):

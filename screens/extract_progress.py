@@ -9,7 +9,7 @@ from textual.widgets import Button, ProgressBar, Static
 
 from mabs_wizard.errors import Cancelled, WizardError
 from mabs_wizard.events import CancelToken, Event, Message, Progress, StepDone
-from screens.base import WizardPage
+from mabs_wizard.screens.base import WizardPage
 
 
 def _fmt(n: float) -> str:

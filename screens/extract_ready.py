@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from mabs_wizard.answers.models import ExtractionAnswers
-from screens.base import WizardPage
+from mabs_wizard.screens.base import WizardPage
 
 
 class ExtractReady(WizardPage):

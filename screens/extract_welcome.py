@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from screens.base import WizardPage
+from mabs_wizard.screens.base import WizardPage
 
 INTRO = (
     "This wizard prepares a Microsoft Azure Backup Server (MABS) installation, in the order of the "

@@ -16,8 +16,8 @@ from textual.widgets import Input
 
 from mabs_wizard.answers.models import InstallationAnswers, Section, SqlAnswers
 from mabs_wizard.errors import WizardError
-from screens.base import FormPage
-from screens.widgets.field import Field
+from mabs_wizard.screens.base import FormPage
+from mabs_wizard.screens.widgets.field import Field
 
 GB = 1024**3
 FIELDS = ("program_files", "database_files", "scratch", "planned_cloud_data_gb", "user_name", "company_name")

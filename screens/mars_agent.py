@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from mabs_wizard.errors import WizardError
-from screens.base import WizardPage
+from mabs_wizard.screens.base import WizardPage
 
 
 class MarsAgent(WizardPage):

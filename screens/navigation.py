@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from screens.base import WizardPage
+    from mabs_wizard.screens.base import WizardPage
 
 # The engine's four phases (`mabs_wizard.flow.PHASES`), as the step rail shows them. Written out here
 # so the first page paints before the engine (pydantic models and all) is imported; a test keeps
@@ -47,28 +47,28 @@ class ScreenSpec:
 
 
 SCREENS: list[ScreenSpec] = [
-    ScreenSpec("extract_welcome", "extract", "Welcome", "screens.extract_welcome:ExtractWelcome", "info", group="extraction"),
-    ScreenSpec("extract_destination", "extract", "Select destination", "screens.extract_destination:ExtractDestination", "form",
+    ScreenSpec("extract_welcome", "extract", "Welcome", "mabs_wizard.screens.extract_welcome:ExtractWelcome", "info", group="extraction"),
+    ScreenSpec("extract_destination", "extract", "Select destination", "mabs_wizard.screens.extract_destination:ExtractDestination", "form",
                "extraction", "extraction"),
-    ScreenSpec("extract_ready", "extract", "Ready to extract", "screens.extract_ready:ExtractReady", "info", group="extraction"),
-    ScreenSpec("extract_progress", "extract", "Extracting", "screens.extract_progress:ExtractProgress", "work", "extraction", "extraction"),
-    ScreenSpec("extract_finish", "extract", "Extraction complete", "screens.extract_finish:ExtractFinish", "info", group="extraction"),
-    ScreenSpec("setup_welcome", "setup", "Welcome to MABS setup", "screens.setup_welcome:SetupWelcome", "info", group="prerequisites"),
-    ScreenSpec("prerequisites", "setup", "Prerequisite checks", "screens.prerequisites:Prerequisites", "form", "prerequisites",
+    ScreenSpec("extract_ready", "extract", "Ready to extract", "mabs_wizard.screens.extract_ready:ExtractReady", "info", group="extraction"),
+    ScreenSpec("extract_progress", "extract", "Extracting", "mabs_wizard.screens.extract_progress:ExtractProgress", "work", "extraction", "extraction"),
+    ScreenSpec("extract_finish", "extract", "Extraction complete", "mabs_wizard.screens.extract_finish:ExtractFinish", "info", group="extraction"),
+    ScreenSpec("setup_welcome", "setup", "Welcome to MABS setup", "mabs_wizard.screens.setup_welcome:SetupWelcome", "info", group="prerequisites"),
+    ScreenSpec("prerequisites", "setup", "Prerequisite checks", "mabs_wizard.screens.prerequisites:Prerequisites", "form", "prerequisites",
                "prerequisites"),
-    ScreenSpec("sql", "setup", "SQL settings", "screens.sql:SqlSettings", "form", "sql", "sql"),
-    ScreenSpec("installation", "setup", "Installation settings", "screens.installation:InstallationSettings", "form",
+    ScreenSpec("sql", "setup", "SQL settings", "mabs_wizard.screens.sql:SqlSettings", "form", "sql", "sql"),
+    ScreenSpec("installation", "setup", "Installation settings", "mabs_wizard.screens.installation:InstallationSettings", "form",
                "installation", "installation"),
-    ScreenSpec("security", "setup", "Security settings", "screens.security:SecuritySettings", "form", "security", "security"),
-    ScreenSpec("updates", "setup", "Microsoft Update opt-in", "screens.updates:UpdatesOptIn", "form", "updates", "updates"),
-    ScreenSpec("summary", "setup", "Summary of settings", "screens.summary:Summary", "always"),
-    ScreenSpec("apply", "setup", "Installing", "screens.apply:Apply", "work"),
-    ScreenSpec("proxy", "mars", "Proxy configuration", "screens.proxy:ProxyConfiguration", "form", "proxy", "proxy"),
-    ScreenSpec("mars_agent", "mars", "Agent installation", "screens.mars_agent:MarsAgent", "info", group="proxy"),
-    ScreenSpec("vault", "register", "Vault identification", "screens.vault:VaultIdentification", "form", "vault", "vault"),
-    ScreenSpec("encryption", "register", "Encryption setting", "screens.encryption:EncryptionSetting", "form", "encryption",
+    ScreenSpec("security", "setup", "Security settings", "mabs_wizard.screens.security:SecuritySettings", "form", "security", "security"),
+    ScreenSpec("updates", "setup", "Microsoft Update opt-in", "mabs_wizard.screens.updates:UpdatesOptIn", "form", "updates", "updates"),
+    ScreenSpec("summary", "setup", "Summary of settings", "mabs_wizard.screens.summary:Summary", "always"),
+    ScreenSpec("apply", "setup", "Installing", "mabs_wizard.screens.apply:Apply", "work"),
+    ScreenSpec("proxy", "mars", "Proxy configuration", "mabs_wizard.screens.proxy:ProxyConfiguration", "form", "proxy", "proxy"),
+    ScreenSpec("mars_agent", "mars", "Agent installation", "mabs_wizard.screens.mars_agent:MarsAgent", "info", group="proxy"),
+    ScreenSpec("vault", "register", "Vault identification", "mabs_wizard.screens.vault:VaultIdentification", "form", "vault", "vault"),
+    ScreenSpec("encryption", "register", "Encryption setting", "mabs_wizard.screens.encryption:EncryptionSetting", "form", "encryption",
                "encryption"),
-    ScreenSpec("completion", "register", "Completion", "screens.completion:Completion", "always"),
+    ScreenSpec("completion", "register", "Completion", "mabs_wizard.screens.completion:Completion", "always"),
 ]
 
 BY_KEY = {spec.key: spec for spec in SCREENS}

@@ -12,10 +12,10 @@ from textual.widgets import Button, Input, RadioSet, Select, Static
 
 from mabs_wizard.answers.models import Section
 from mabs_wizard.findings import Finding, has_errors
-from screens.base import FormPage
-from screens.widgets.field import Field
-from screens.widgets.findings_table import FindingsTable
-from screens.widgets.toggles import Choice, Radio
+from mabs_wizard.screens.base import FormPage
+from mabs_wizard.screens.widgets.field import Field
+from mabs_wizard.screens.widgets.findings_table import FindingsTable
+from mabs_wizard.screens.widgets.toggles import Choice, Radio
 
 VERSIONS = [("MABS V4 (Windows Server 2019/2022)", "v4"), ("MABS V3 (Windows Server 2016/2019)", "v3")]
 PLATFORMS = [("Azure Stack VM", "azure-stack"), ("Azure VM", "azure-vm"), ("On-premises", "on-premises")]

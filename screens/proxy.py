@@ -19,9 +19,9 @@ from mabs_wizard.answers.models import Section
 from mabs_wizard.errors import Cancelled, WizardError
 from mabs_wizard.events import CancelToken
 from mabs_wizard.findings import Finding, has_errors
-from screens.base import FormPage
-from screens.widgets.field import Field
-from screens.widgets.toggles import Check
+from mabs_wizard.screens.base import FormPage
+from mabs_wizard.screens.widgets.field import Field
+from mabs_wizard.screens.widgets.toggles import Check
 
 SUBSCRIPTION = [("Active", "active"), ("Expired", "expired"), ("Deprovisioned", "deprovisioned")]
 KEPT = ("check", "endpoints", "ca_file", "timeout_s")  # from the answers file; not edited on this page

@@ -17,8 +17,8 @@ from textual.widgets import Input, Static
 from mabs_wizard.answers.models import Section
 from mabs_wizard.errors import WizardError
 from mabs_wizard.findings import Finding
-from screens.base import FormPage, describe_secret_ref
-from screens.widgets.field import Field
+from mabs_wizard.screens.base import FormPage, describe_secret_ref
+from mabs_wizard.screens.widgets.field import Field
 
 # Rule lines, in the order of the MABS screen's text; each is failed by the finding codes listed.
 RULES = (

@@ -12,9 +12,9 @@ from textual.widgets import Button, Input, RadioSet, Static
 
 from mabs_wizard.answers.models import Section
 from mabs_wizard.findings import Finding
-from screens.base import FormPage
-from screens.widgets.field import Field
-from screens.widgets.toggles import Choice, Radio
+from mabs_wizard.screens.base import FormPage
+from mabs_wizard.screens.widgets.field import Field
+from mabs_wizard.screens.widgets.toggles import Choice, Radio
 
 TEXT_FIELDS = ("server", "instance", "reporting_instance", "admin_user", "admin_domain")
 

@@ -223,7 +223,7 @@ class WizardState:
 
     def steps_done(self) -> set[str]:
         """Steps whose work has run: page by page, or every one once the manifest is written."""
-        from screens.navigation import PHASE_STEPS
+        from mabs_wizard.screens.navigation import PHASE_STEPS
 
         if self.manifest is not None:
             return {step for steps in PHASE_STEPS.values() for step in steps}

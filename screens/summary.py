@@ -17,7 +17,7 @@ from mabs_wizard.answers.models import (
     SqlAnswers,
     UpdatesAnswers,
 )
-from screens.base import WizardPage, describe_secret_ref
+from mabs_wizard.screens.base import WizardPage, describe_secret_ref
 
 
 def secret_text(state: Any, path: str, ref: Any) -> str:

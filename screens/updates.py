@@ -9,8 +9,8 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from mabs_wizard.answers.models import Section
-from screens.base import FormPage
-from screens.widgets.toggles import Choice, Radio
+from mabs_wizard.screens.base import FormPage
+from mabs_wizard.screens.widgets.toggles import Choice, Radio
 
 
 class UpdatesOptIn(FormPage):

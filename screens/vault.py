@@ -21,8 +21,8 @@ from mabs_wizard.answers.localpath import parse_local_path
 from mabs_wizard.answers.models import Section
 from mabs_wizard.errors import InputError, WizardError
 from mabs_wizard.findings import Finding
-from screens.base import FormPage
-from screens.widgets.field import Field
+from mabs_wizard.screens.base import FormPage
+from mabs_wizard.screens.widgets.field import Field
 
 
 class VaultIdentification(FormPage):
@@ -93,7 +93,7 @@ certificate's validity. Current MARS agents accept a file up to 10 days old, old
             return
 
     def browse(self) -> None:
-        from screens.dialogs import FilePicker
+        from mabs_wizard.screens.dialogs import FilePicker
 
         text = self.query_one("#credentials_file", Input).value.strip()
         try:

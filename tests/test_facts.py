@@ -62,9 +62,9 @@ def test_bad_facts_files(tmp_path, content, message):
 def test_collect_script_emits_every_field_of_the_model():
     """The PowerShell collector cannot run here; at least it must name every field the model has."""
     from mabs_wizard.facts import Roles, TargetFacts, Volume
-    from mabs_wizard.facts_windows import SCRIPT
+    from mabs_wizard.assets import path
 
-    text = SCRIPT.read_text()
+    text = path("facts", "collect-facts.ps1").read_text()
     for model in (TargetFacts, Volume, Roles):
         for name in model.model_fields:
             assert f"{name} =" in text, f"collect-facts.ps1 does not set {model.__name__}.{name}"

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from mabs_wizard.answers import load_answers
 from mabs_wizard.answers.localpath import parse_local_path
 from mabs_wizard.errors import InputError
-from screens.dialogs import SaveAnswers
+from mabs_wizard.screens.dialogs import SaveAnswers
 from tests.fuzzing import examples
 from tests.test_answers import MINIMAL
 from tests.tui_support import goto, make_snapshot_kit, settle, snapshot_app, type_into

@@ -15,9 +15,9 @@ from textual.widgets import Input, ProgressBar
 
 from mabs_wizard.answers.loader import load_partial
 from mabs_wizard.manifest import MANIFEST_NAME
-from screens.dialogs import ConfirmCancel, HelpDialog, SaveAnswers, StorePassword
-from screens.extract_progress import progress_line
-from screens.navigation import ORDER
+from mabs_wizard.screens.dialogs import ConfirmCancel, HelpDialog, SaveAnswers, StorePassword
+from mabs_wizard.screens.extract_progress import progress_line
+from mabs_wizard.screens.navigation import ORDER
 from tests.tui_support import (
     ACCOUNTS_PASSWORD,
     SNAP_ROOT,
@@ -46,7 +46,7 @@ def log_of(app, selector: str) -> str:  # noqa: ANN001
 
 
 def rail_text(app) -> str:  # noqa: ANN001
-    from screens.widgets.step_rail import StepRail
+    from mabs_wizard.screens.widgets.step_rail import StepRail
 
     return app.screen.query_one(StepRail).render_rail().plain
 
@@ -322,7 +322,7 @@ async def test_the_store_password_is_asked_in_a_masked_dialog(monkeypatch):
 async def test_extraction_shows_real_progress_and_stop_cleans_up(monkeypatch):
     from mabs_wizard.events import Progress
     from mabs_wizard.media import make_demo_media
-    from screens.extract_progress import ExtractProgress
+    from mabs_wizard.screens.extract_progress import ExtractProgress
 
     answers = make_snapshot_kit()
     kit = answers.parent
@@ -485,7 +485,7 @@ async def test_nothing_is_clipped(kit, size):
 
 
 async def test_browse_picks_the_vault_file_from_a_folder_tree(kit):
-    from screens.dialogs import FilePicker
+    from mabs_wizard.screens.dialogs import FilePicker
 
     app = snapshot_app(kit)
     async with app.run_test(size=(80, 24)) as pilot:

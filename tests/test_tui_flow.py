@@ -17,8 +17,8 @@ from mabs_wizard.manifest import MANIFEST_NAME
 from mabs_wizard.passphrase import PassphraseVerifier, verify_passphrase
 from mabs_wizard.replay import replay_file
 from mabs_wizard.secret_store import fingerprint_matches
-from screens.app import create_app, fixed_clock
-from screens.navigation import ORDER
+from mabs_wizard.screens.app import create_app, fixed_clock
+from mabs_wizard.screens.navigation import ORDER
 from tests.tui_support import next_screen, settle
 
 # What differs between two honest runs of the same answers: when things happened and how long they

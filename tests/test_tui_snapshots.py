@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from screens.navigation import ORDER
+from mabs_wizard.screens.navigation import ORDER
 from tests.tui_support import goto as jump
 from tests.tui_support import (
     ACCOUNTS_PASSWORD,

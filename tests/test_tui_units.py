@@ -10,8 +10,8 @@ from pydantic import ValidationError
 from mabs_wizard.answers.models import SECTIONS, UpdatesAnswers
 from mabs_wizard.flow import PHASES, STEPS, StepOutcome
 from mabs_wizard.resolver import Secrets
-from screens.navigation import BY_KEY, ORDER, PHASE_TITLES, SCREENS, SETUP_STEPS, position
-from screens.state import WizardState, field_errors
+from mabs_wizard.screens.navigation import BY_KEY, ORDER, PHASE_TITLES, SCREENS, SETUP_STEPS, position
+from mabs_wizard.screens.state import WizardState, field_errors
 from tests.tui_support import goto, make_snapshot_kit, settle, snapshot_app
 
 

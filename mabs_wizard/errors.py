@@ -40,4 +40,7 @@ class Cancelled(WizardError):
 
 
 class SecretStoreError(WizardError):
-    """The secret store cannot be used (locked, insecure backend, wrong password, tampered file)."""
+    """The secret store cannot be used (locked, insecure backend, wrong password, tampered file):
+    the operator can fix it, so it is not a bug (exit 2, like other invalid input)."""
+
+    exit_code = EXIT_INVALID

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 FindingLevel = Literal["pass", "warning", "error"]
+
+# A rule names another field as {section.field}: an answers-file message shows the key
+# (proxy.host), a screen the field's label ("Proxy host"), so each door speaks its reader's words.
+FIELD_REF = re.compile(r"\{([a-z_]+\.[a-z_]+)\}")
+
+
+def in_file_words(text: str) -> str:
+    return FIELD_REF.sub(lambda m: m[1], text)
 
 
 class Finding(BaseModel):
@@ -20,8 +30,20 @@ class Finding(BaseModel):
 
     def line(self) -> str:
         where = f"{self.field}: " if self.field else ""
-        tail = f" (remedy: {self.remedy})" if self.remedy and self.level != "pass" else ""
-        return f"{self.level.upper():7} {where}{self.message}{tail}"
+        text = self.for_file()
+        tail = f" (remedy: {text.remedy})" if text.remedy and self.level != "pass" else ""
+        return f"{self.level.upper():7} {where}{text.message}{tail}"
+
+    def for_file(self) -> Finding:
+        """As an answers-file message, log or manifest says it: other fields by their keys."""
+        return self.worded(lambda path: path)
+
+    def worded(self, name: Callable[[str], str]) -> Finding:
+        """With each {section.field} named by ``name`` (a page names fields by their labels)."""
+        def sub(text: str) -> str:
+            return FIELD_REF.sub(lambda m: name(m[1]), text)
+
+        return self.model_copy(update={"message": sub(self.message), "remedy": sub(self.remedy)})
 
 
 def passed(code: str, field: str, message: str) -> Finding:

@@ -10,47 +10,19 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
+from mabs_wizard.answers.formspec import secret_fields
 from mabs_wizard.answers.models import SECTIONS, Section
-from mabs_wizard.answers.secretref import EnvRef
+from mabs_wizard.context import SecretRecord, StepStatus
 from mabs_wizard.errors import InputError
 from mabs_wizard.findings import Finding
 from mabs_wizard.fsutil import atomic_write_text
 
 MANIFEST_VERSION = 1
 MANIFEST_NAME = "install-manifest.json"
-
-StepStatus = Literal["done", "checked", "handed-over", "skipped", "failed"]
-
-
-class SecretRecord(BaseModel):
-    """Where a secret lives, never what it is."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    store: Literal["keyring", "file"]
-    path: str | None = Field(None, description="the encrypted store file, for store 'file'")
-    service: str
-    username: str
-    backend: str = Field(description="which keyring backend or encrypted file held it at write time")
-    fingerprint: str = Field(description="salted, non-reversible; tells whether a later value is the same")
-    source: str = Field(description="where the wizard got it: env:NAME, file:PATH, keyring:S/U, prompt or generated")
-
-
-def _is_secret_annotation(annotation: Any) -> bool:
-    args = get_args(annotation)
-    if get_origin(annotation) is Union or args:
-        return any(_is_secret_annotation(a) for a in args if a is not type(None))
-    return annotation is EnvRef
-
-
-def secret_fields(section: type[Section]) -> list[str]:
-    """Names of the fields of ``section`` that hold secret references."""
-    return [name for name, f in section.model_fields.items() if _is_secret_annotation(f.annotation)]
-
 
 def _settings_model(section: type[Section]) -> type[BaseModel]:
     secrets = set(secret_fields(section))

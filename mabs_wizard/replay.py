@@ -16,12 +16,21 @@ from typing import TextIO
 
 from mabs_wizard.answers.loader import Document, load_with_document
 from mabs_wizard.answers.models import Answers
+from mabs_wizard.context import CheckContext, RunContext, load_context_facts
 from mabs_wizard.errors import InputError
-from mabs_wizard.events import CancelToken, Event, Message, Progress, StepDone, StepStarted
+from mabs_wizard.events import (
+    CancelToken,
+    Event,
+    Message,
+    Progress,
+    StepDone,
+    StepStarted,
+)
 from mabs_wizard.findings import Finding
-from mabs_wizard.flow import STEPS, CheckContext, RunContext, load_context_facts, run, secret_store_for, validate
+from mabs_wizard.flow import STEPS, run, validate
 from mabs_wizard.manifest import MANIFEST_NAME
 from mabs_wizard.resolver import Secrets
+from mabs_wizard.secret_store import terminal_password
 
 
 def finding_problem(doc: Document, answers: Answers, f: Finding) -> str:
@@ -29,6 +38,7 @@ def finding_problem(doc: Document, answers: Answers, f: Finding) -> str:
     loc: tuple[str, ...] = tuple(f.field.split(".")) if f.field else ("prerequisites",)
     if loc == ("prerequisites",) and answers.prerequisites.facts_file is not None:
         loc = ("prerequisites", "facts_file")
+    f = f.for_file()
     remedy = f" (remedy: {f.remedy})" if f.remedy else ""
     return doc.problem(loc, f"{f.message}{remedy}")
 
@@ -67,7 +77,7 @@ def check_all(path: Path, *, secrets: Secrets | None = None, now: datetime | Non
     doc, answers = load_with_document(path)
     now = now or datetime.now(timezone.utc)
     try:
-        facts, source, facts_path = load_context_facts(answers.prerequisites, now=now)
+        facts, source, facts_path = load_context_facts(answers.prerequisites.facts_file, now=now)
     except InputError as exc:
         problems = [doc.problem(("prerequisites", "facts_file"), line) for line in exc.lines()]
         raise InputError(str(exc), problems) from None
@@ -104,10 +114,11 @@ def replay_file(path: Path, output: Path, *, out: TextIO = sys.stdout, secrets: 
     _doc, answers, check_ctx = check_all(path, secrets=secrets, now=now, out=out)
     token = CancelToken()
     ctx = RunContext(**vars(check_ctx), output_dir=output, emit=LinePrinter(out), cancel=token,
-                     answers_path=path.resolve(), store=store, ask_store_password=True)
+                     answers_path=path.resolve(), store=store,
+                     ask_store_password=terminal_password if sys.stdin is not None and sys.stdin.isatty() else None)
     # Opened before Ctrl+C is turned into a cancel request: a store password prompt must stay
     # interruptible (a blocked terminal read would otherwise ignore it).
-    secret_store_for(answers, ctx)
+    ctx.secret_store(answers.secret_store)
     with cancel_on_sigterm(token):
         manifest = run(answers, ctx)
     target = output / MANIFEST_NAME

@@ -22,19 +22,27 @@ from textual.widgets import ContentSwitcher
 
 from mabs_wizard.assets import path as asset_path
 from mabs_wizard.errors import EXIT_CANCELLED, EXIT_INVALID, EXIT_OK, WizardError
-from mabs_wizard.screens.base import Frame, WizardPage
-from mabs_wizard.screens.navigation import BY_KEY, ORDER, SCREENS, SETUP_STEPS, ScreenSpec
+from mabs_wizard.screens.frame import Frame
+from mabs_wizard.screens.navigation import (
+    BY_KEY,
+    ORDER,
+    SCREENS,
+    SETUP_STEPS,
+    ScreenSpec,
+)
 from mabs_wizard.screens.state import Clock, WizardState, default_output_dir, utc_now
 
 if TYPE_CHECKING:
     from mabs_wizard.answers.models import Section
+    from mabs_wizard.events import CancelToken
     from mabs_wizard.facts import TargetFacts
     from mabs_wizard.resolver import Secrets
+    from mabs_wizard.screens.page import WizardPage
+    from mabs_wizard.secret_store import PasswordRequest
 
 PREMOUNT_DELAY = 0.1  # seconds after a page is shown before the next one is built
 PRELOAD = ("mabs_wizard.media", "mabs_wizard.vault", "mabs_wizard.passphrase", "mabs_wizard.connectivity",
-           "mabs_wizard.export", "mabs_wizard.secret_store", "mabs_wizard.steps.installation",
-           "mabs_wizard.steps.security", "mabs_wizard.answers.dump")
+           "mabs_wizard.export", "mabs_wizard.secret_store", "mabs_wizard.answers.dump", "mabs_wizard.handover")
 SAVED_ANSWERS_NAME = "answers.yaml"
 
 
@@ -59,7 +67,7 @@ class WizardApp(App[int]):
         self.skip_answered = skip_answered
         self.cursor_blink = cursor_blink
         self.current: str | None = None
-        self.cancel_token: Any = None  # the CancelToken of the work running now, if any
+        self.cancel_token: CancelToken | None = None  # the work running now, if any (set by `track`)
         self.load_error: WizardError | None = None  # an answers file that cannot be read at all
         self._pages: dict[str, WizardPage] = {}
         self._answered: dict[str, bool] = {}
@@ -268,43 +276,18 @@ class WizardApp(App[int]):
                 return None
         return box.get("result")
 
-    def ensure_store(self, token: Any = None) -> None:
-        """Open the secret store before work that needs it (runs in a worker thread).
-
-        A usable OS keyring is used silently; otherwise the encrypted file store's password is
-        asked in a masked dialog (the engine's terminal prompt must never run under the TUI).
-        """
-        from mabs_wizard.answers.models import SecretStoreAnswers
-        from mabs_wizard.errors import Cancelled, SecretStoreError
-        from mabs_wizard.secret_store import open_store
-        from mabs_wizard.secret_store.file_store import default_path
+    def ask_store_password(self, request: PasswordRequest, token: CancelToken | None = None) -> str | None:
+        """From a worker thread: the encrypted store's password, asked in a masked dialog (the
+        engine's terminal prompt must never run under the TUI). None when the operator declines."""
         from mabs_wizard.screens.dialogs import StorePassword
 
-        if self.state.store is not None:
-            return
-        conf = self.state.model("secret_store")
-        if not isinstance(conf, SecretStoreAnswers):
-            conf = SecretStoreAnswers()
-        try:
-            self.state.store = open_store(conf.kind, file_path=conf.file)
-            return
-        except SecretStoreError as exc:
-            if conf.kind == "keyring":
-                raise
-            reason = str(exc)
-        path = conf.file or default_path()
-        error = ""
-        for _attempt in range(3):
-            password = self.ask_from_thread(
-                StorePassword(path, new=not path.exists(), reason=reason, error=error, blink=self.cursor_blink), token)
-            if password is None:
-                raise Cancelled("no password given for the encrypted secret store")
-            try:
-                self.state.store = open_store(conf.kind, file_path=conf.file, password=password)
-                return
-            except SecretStoreError as exc:
-                error = str(exc)
-        raise SecretStoreError(error or "the encrypted secret store could not be opened")
+        return self.ask_from_thread(StorePassword(request, blink=self.cursor_blink), token)  # type: ignore[no-any-return]
+
+    def track(self, token: CancelToken | None) -> None:
+        self.cancel_token = token
+
+    def deliver(self, path: Path) -> None:
+        """In a terminal the file is where the wizard wrote it; a served wizard hands it to the browser."""
 
     # ------------------------------------------------------------------ cancel, quit, save
 
@@ -360,7 +343,7 @@ class WizardApp(App[int]):
 
     def save_answers(self, path: Path, extra: Mapping[str, Section] | None = None, *, answers_model: Any = None) -> Path:
         """Write the answers known so far (secrets as references, 0600) via the engine."""
-        from mabs_wizard.flow import dump_answers
+        from mabs_wizard.answers.dump import dump_answers
 
         path.parent.mkdir(parents=True, exist_ok=True)
         source = answers_model if answers_model is not None else self.state.sections_for_save(extra)

@@ -12,21 +12,14 @@ fast), the answers section it edits (if any) and what kind of screen it is:
 from __future__ import annotations
 
 import importlib
-from collections.abc import Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Any, Literal
 
-if TYPE_CHECKING:
-    from mabs_wizard.screens.base import WizardPage
+from mabs_wizard.phases import BY_PHASE, PHASES, unfinished_phases
 
-# The engine's four phases (`mabs_wizard.flow.PHASES`), as the step rail shows them. Written out here
-# so the first page paints before the engine (pydantic models and all) is imported; a test keeps
-# them equal to the engine's.
-PHASE_TITLES = [("extract", "Extract installer"), ("setup", "MABS setup"), ("mars", "MARS agent"),
-                ("register", "Register server")]
-PHASE_STEPS = {"extract": ("extraction",), "setup": ("prerequisites", "sql", "installation", "security", "updates"),
-               "mars": ("proxy",), "register": ("vault", "encryption")}
-SETUP_STEPS = PHASE_STEPS["setup"]
+# The engine's four phases, as the step rail shows them (plain data: no engine models are loaded).
+PHASE_TITLES = [(phase.key, phase.title) for phase in PHASES]
+SETUP_STEPS = BY_PHASE["setup"].steps
 
 Kind = Literal["info", "form", "work", "always"]
 
@@ -36,48 +29,41 @@ class ScreenSpec:
     key: str
     phase: str
     title: str
-    target: str  # "module:Class"
     kind: Kind
     section: str | None = None  # answers section edited (form) or whose work this is (work)
     group: str | None = None  # with --skip-answered, skipped together with this section's form
 
-    def load(self) -> type[WizardPage]:
-        module, cls = self.target.split(":")
-        return getattr(importlib.import_module(module), cls)  # type: ignore[no-any-return]
+    def load(self) -> type[Any]:
+        """The page's class, from its module ``mabs_wizard.screens.pages.<key>`` (imported when first
+        shown, so start-up stays fast), where it is called ``Page``."""
+        return importlib.import_module(f"mabs_wizard.screens.pages.{self.key}").Page  # type: ignore[no-any-return]
 
 
 SCREENS: list[ScreenSpec] = [
-    ScreenSpec("extract_welcome", "extract", "Welcome", "mabs_wizard.screens.extract_welcome:ExtractWelcome", "info", group="extraction"),
-    ScreenSpec("extract_destination", "extract", "Select destination", "mabs_wizard.screens.extract_destination:ExtractDestination", "form",
-               "extraction", "extraction"),
-    ScreenSpec("extract_ready", "extract", "Ready to extract", "mabs_wizard.screens.extract_ready:ExtractReady", "info", group="extraction"),
-    ScreenSpec("extract_progress", "extract", "Extracting", "mabs_wizard.screens.extract_progress:ExtractProgress", "work", "extraction", "extraction"),
-    ScreenSpec("extract_finish", "extract", "Extraction complete", "mabs_wizard.screens.extract_finish:ExtractFinish", "info", group="extraction"),
-    ScreenSpec("setup_welcome", "setup", "Welcome to MABS setup", "mabs_wizard.screens.setup_welcome:SetupWelcome", "info", group="prerequisites"),
-    ScreenSpec("prerequisites", "setup", "Prerequisite checks", "mabs_wizard.screens.prerequisites:Prerequisites", "form", "prerequisites",
-               "prerequisites"),
-    ScreenSpec("sql", "setup", "SQL settings", "mabs_wizard.screens.sql:SqlSettings", "form", "sql", "sql"),
-    ScreenSpec("installation", "setup", "Installation settings", "mabs_wizard.screens.installation:InstallationSettings", "form",
-               "installation", "installation"),
-    ScreenSpec("security", "setup", "Security settings", "mabs_wizard.screens.security:SecuritySettings", "form", "security", "security"),
-    ScreenSpec("updates", "setup", "Microsoft Update opt-in", "mabs_wizard.screens.updates:UpdatesOptIn", "form", "updates", "updates"),
-    ScreenSpec("summary", "setup", "Summary of settings", "mabs_wizard.screens.summary:Summary", "always"),
-    ScreenSpec("apply", "setup", "Installing", "mabs_wizard.screens.apply:Apply", "work"),
-    ScreenSpec("proxy", "mars", "Proxy configuration", "mabs_wizard.screens.proxy:ProxyConfiguration", "form", "proxy", "proxy"),
-    ScreenSpec("mars_agent", "mars", "Agent installation", "mabs_wizard.screens.mars_agent:MarsAgent", "info", group="proxy"),
-    ScreenSpec("vault", "register", "Vault identification", "mabs_wizard.screens.vault:VaultIdentification", "form", "vault", "vault"),
-    ScreenSpec("encryption", "register", "Encryption setting", "mabs_wizard.screens.encryption:EncryptionSetting", "form", "encryption",
-               "encryption"),
-    ScreenSpec("completion", "register", "Completion", "mabs_wizard.screens.completion:Completion", "always"),
+    ScreenSpec("extract_welcome", "extract", "Welcome", "info", group="extraction"),
+    ScreenSpec("extract_destination", "extract", "Select destination", "form", "extraction", "extraction"),
+    ScreenSpec("extract_ready", "extract", "Ready to extract", "info", group="extraction"),
+    ScreenSpec("extract_progress", "extract", "Extracting", "work", "extraction", "extraction"),
+    ScreenSpec("extract_finish", "extract", "Extraction complete", "info", group="extraction"),
+    ScreenSpec("setup_welcome", "setup", "Welcome to MABS setup", "info", group="prerequisites"),
+    ScreenSpec("prerequisites", "setup", "Prerequisite checks", "form", "prerequisites", "prerequisites"),
+    ScreenSpec("sql", "setup", "SQL settings", "form", "sql", "sql"),
+    ScreenSpec("installation", "setup", "Installation settings", "form", "installation", "installation"),
+    ScreenSpec("security", "setup", "Security settings", "form", "security", "security"),
+    ScreenSpec("updates", "setup", "Microsoft Update opt-in", "form", "updates", "updates"),
+    ScreenSpec("summary", "setup", "Summary of settings", "always"),
+    ScreenSpec("apply", "setup", "Installing", "work"),
+    ScreenSpec("proxy", "mars", "Proxy configuration", "form", "proxy", "proxy"),
+    ScreenSpec("mars_agent", "mars", "Agent installation", "info", group="proxy"),
+    ScreenSpec("vault", "register", "Vault identification", "form", "vault", "vault"),
+    ScreenSpec("encryption", "register", "Encryption setting", "form", "encryption", "encryption"),
+    ScreenSpec("completion", "register", "Completion", "always"),
 ]
 
 BY_KEY = {spec.key: spec for spec in SCREENS}
 ORDER = [spec.key for spec in SCREENS]
 
-
-def unfinished_phases(done_steps: Collection[str]) -> set[str]:
-    """Phases with a step whose work has not run yet (the rail must not tick them as done)."""
-    return {phase for phase, steps in PHASE_STEPS.items() if any(step not in done_steps for step in steps)}
+__all__ = ["BY_KEY", "ORDER", "PHASE_TITLES", "SCREENS", "SETUP_STEPS", "ScreenSpec", "position", "unfinished_phases"]
 
 
 def position(key: str) -> tuple[str, int, int]:

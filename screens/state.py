@@ -1,8 +1,8 @@
 """What the wizard knows so far: committed sections, prefill, typed secrets, work already done.
 
 Pages read and write this; the engine (``mabs_wizard.flow``) judges and applies it. Nothing here
-re-implements a rule: validation is the section model, then ``flow.check_step``. The engine is
-imported inside methods, so the first page paints before it loads.
+re-implements a rule: a form is judged by ``flow.judge_section`` (the section model, then the step's
+rules). The engine is imported inside methods, so the first page paints before it loads.
 """
 
 from __future__ import annotations
@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING, Any
 from mabs_wizard.errors import InputError
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel, ValidationError
+    from pydantic import BaseModel
 
     from mabs_wizard.answers.models import Answers, Section
+    from mabs_wizard.context import CheckContext, RunContext, StepOutcome
     from mabs_wizard.facts import TargetFacts
     from mabs_wizard.findings import Finding
-    from mabs_wizard.flow import CheckContext, RunContext, StepOutcome
     from mabs_wizard.resolver import Secrets
+    from mabs_wizard.secret_store import AskPassword
 
 Clock = Callable[[], datetime]
 
@@ -46,24 +47,6 @@ def local_disk_space(path: Path) -> tuple[Path, int, int] | None:
     except OSError:
         return None
     return probe, usage.free, usage.total
-
-
-def field_errors(section: str, exc: ValidationError) -> list[Finding]:
-    """Pydantic errors of a section form as error findings on dotted answers paths (``sql.port``)."""
-    from mabs_wizard.answers.models import SECTIONS
-    from mabs_wizard.findings import Finding
-
-    out = []
-    for err in exc.errors(include_url=False, include_input=False):
-        loc = [str(p) for p in err["loc"] if not isinstance(p, int)]
-        # A union member's tag (EnvRef, 'prompt', ...) is not a field of the form.
-        loc = [p for p in loc if p in SECTIONS[section].model_fields] or []
-        path = ".".join([section, *loc[:1]]) if loc else section
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            msg = "required"
-        out.append(Finding(level="error", code=f"form.{err['type']}", field=path, message=msg))
-    return out
 
 
 @dataclass
@@ -139,16 +122,15 @@ class WizardState:
 
         `prereq` is the prerequisites form being checked (its facts file may not be committed yet).
         """
-        from mabs_wizard.answers.models import PrerequisitesAnswers
-        from mabs_wizard.flow import load_context_facts
+        from mabs_wizard.context import load_context_facts
 
         if self.facts_override is not None:
             return self.facts_override, "file", None
         if prereq is None:
             prereq = self.model("prerequisites")
-        key = prereq.facts_file if isinstance(prereq, PrerequisitesAnswers) else None
+        key = getattr(prereq, "facts_file", None)
         if self._facts is None or self._facts[0] != key:
-            facts, source, path = load_context_facts(prereq if isinstance(prereq, PrerequisitesAnswers) else None, now=self.clock())
+            facts, source, path = load_context_facts(key, now=self.clock())
             self._facts = (key, facts, source, path)
         return self._facts[1], self._facts[2], self._facts[3]
 
@@ -156,46 +138,46 @@ class WizardState:
         self._facts = None
 
     def check_context(self, prereq: Section | None = None) -> CheckContext:
-        from mabs_wizard.flow import CheckContext
+        from mabs_wizard.context import CheckContext
 
         facts, source, path = self.facts(prereq)
         return CheckContext(facts=facts, facts_source=source, facts_path=path, secrets=self.typed_secrets(),
                             now=self.clock(), host_is_windows=self.host_is_windows)
 
-    def run_context(self, emit: Any, cancel: Any) -> RunContext:
-        from mabs_wizard.flow import RunContext
+    def run_context(self, emit: Any, cancel: Any, *, ask: AskPassword | None = None) -> RunContext:
+        """A context for engine work; ``ask``: how the encrypted store's password is asked (a dialog)."""
+        from mabs_wizard.context import RunContext
 
         ctx = self.check_context()
         run = RunContext(**vars(ctx), output_dir=self.output_dir, emit=emit, cancel=cancel,
-                         answers_path=self.answers_path, store=self.store, clock=self.clock)
+                         answers_path=self.answers_path, store=self.store, clock=self.clock, ask_store_password=ask)
         for key, outcome in self.outcomes.items():
             run.results[key] = outcome.result
         return run
 
     # ------------------------------------------------------------------ validating and committing
 
-    def validate_form(self, section: str, values: Mapping[str, Any]) -> tuple[Section | None, list[Finding]]:
-        """The section model first (form errors by field), then the engine's rules for that step."""
-        from pydantic import ValidationError
-
-        from mabs_wizard.answers.models import SECTIONS
+    def validate_form(self, section: str, values: Mapping[str, Any], *, ctx: CheckContext | None = None
+                      ) -> tuple[Section | None, list[Finding]]:
+        """A form judged as a whole (``flow.judge_section``): every field's problem and every rule's
+        finding at once; the model is None while a field is invalid."""
+        from mabs_wizard import flow
         from mabs_wizard.findings import Finding
-        from mabs_wizard.flow import STEPS
 
-        model_type = SECTIONS[section]
+        if ctx is None:
+            try:
+                prereq = None
+                if section == "prerequisites":
+                    # The facts file being chosen on this form, before it is committed.
+                    prereq = flow.partial_section(flow.SECTIONS[section], values, {"base_dir": Path.cwd()})
+                ctx = self.check_context(prereq)
+            except InputError as exc:  # the facts file cannot be read: that is the finding
+                return None, [Finding(level="error", code="facts.unreadable", field="prerequisites.facts_file", message=line)
+                              for line in exc.lines()]
         try:
-            model = model_type.model_validate(dict(values), context={"base_dir": Path.cwd()})
-        except ValidationError as exc:
-            return None, field_errors(section, exc)
-        if section not in STEPS:
-            return model, []
-        sections = {**self.known_sections(), section: model}
-        try:
-            ctx = self.check_context(model if section == "prerequisites" else None)
+            return flow.judge_section(section, values, self.known_sections(), ctx, base_dir=Path.cwd())
         except InputError as exc:
-            where = "prerequisites.facts_file"
-            return model, [Finding(level="error", code="facts.unreadable", field=where, message=line) for line in exc.lines()]
-        return model, self.check(section, sections, ctx)
+            return None, [Finding(level="error", code=f"{section}.input", field=section, message=line) for line in exc.lines()]
 
     def check(self, key: str, sections: Mapping[str, Section], ctx: CheckContext) -> list[Finding]:
         from mabs_wizard import flow
@@ -223,10 +205,10 @@ class WizardState:
 
     def steps_done(self) -> set[str]:
         """Steps whose work has run: page by page, or every one once the manifest is written."""
-        from mabs_wizard.screens.navigation import PHASE_STEPS
+        from mabs_wizard.phases import STEP_ORDER
 
         if self.manifest is not None:
-            return {step for steps in PHASE_STEPS.values() for step in steps}
+            return set(STEP_ORDER)
         return set(self.outcomes)
 
     def invalidate_from(self, section: str) -> None:
@@ -247,7 +229,7 @@ class WizardState:
 
     def missing_secrets(self, section: str) -> list[str]:
         """Secret fields whose reference is `prompt` and for which nothing was typed yet."""
-        from mabs_wizard.manifest import secret_fields
+        from mabs_wizard.answers.formspec import secret_fields
 
         model = self.model(section)
         if model is None:

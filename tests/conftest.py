@@ -6,7 +6,7 @@ import os
 
 import tests.fuzzing  # noqa: F401 - registers and loads the Hypothesis profile
 
-pytest_plugins = ["tests.fixtures_secrets"]
+pytest_plugins = ["tests.fixtures_secrets", "tests.wheel_support"]
 
 # Deterministic UI and no stray colour codes in captured CLI output.
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")

@@ -71,9 +71,9 @@ def test_every_problem_reported_at_once_with_positions(tmp_path):
     assert f"{p}:2:1: extraction.destination: required field is missing" in lines
     assert f"{p}:4:3: extraction.destinaton: unknown key 'destinaton'; did you mean 'destination'?" in lines
     assert any(line.startswith(f"{p}:10:15: encryption.passphrase: a secret may not be written literally") for line in lines)
-    assert any(line.startswith(f"{p}:13:9: sql.mode: Input should be 'new' or 'existing'") for line in lines)
-    assert any(line.startswith(f"{p}:15:26: installation.planned_cloud_data_gb:") for line in lines)
-    assert any(line.startswith(f"{p}:17:9: proxy.port:") for line in lines)
+    assert f"{p}:13:9: sql.mode: must be one of: 'new', 'existing'" in lines
+    assert f"{p}:15:26: installation.planned_cloud_data_gb: must be a number from 0 to 10000000" in lines
+    assert f"{p}:17:9: proxy.port: must be a whole number from 1 to 65535" in lines
     assert len(lines) == 6
     assert not any("hunter2" in line for line in lines)  # the literal secret is never echoed
 

@@ -185,7 +185,8 @@ def test_steps_run_on_the_sections_known_so_far(kit, tmp_path):
     from datetime import datetime, timezone
 
     from mabs_wizard.answers.loader import load_answers
-    from mabs_wizard.flow import RunContext, answers_from_sections, load_context_facts, run_step
+    from mabs_wizard.context import RunContext, load_context_facts
+    from mabs_wizard.flow import answers_from_sections, run_step
     from mabs_wizard.resolver import Secrets
 
     full = load_answers(kit)
@@ -193,7 +194,7 @@ def test_steps_run_on_the_sections_known_so_far(kit, tmp_path):
     assert partial.sql is full.sql and partial.extraction is None and partial.vault is None  # required: not invented
     assert partial.updates == type(full.updates)() and partial.secret_store == type(full.secret_store)()  # defaults
     now = datetime.now(timezone.utc)
-    facts, source, path = load_context_facts(full.prerequisites, now=now)
+    facts, source, path = load_context_facts(full.prerequisites.facts_file, now=now)
     ctx = RunContext(facts=facts, facts_source=source, facts_path=path, secrets=Secrets(), now=now, output_dir=tmp_path / "out")
     outcome = run_step("sql", partial, ctx)
     assert outcome.status == "checked" and outcome.findings and all(f.level == "pass" for f in outcome.findings)

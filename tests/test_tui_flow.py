@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,9 +18,9 @@ from mabs_wizard.demo import make_demo_kit
 from mabs_wizard.manifest import MANIFEST_NAME
 from mabs_wizard.passphrase import PassphraseVerifier, verify_passphrase
 from mabs_wizard.replay import replay_file
-from mabs_wizard.secret_store import fingerprint_matches
 from mabs_wizard.screens.app import create_app, fixed_clock
 from mabs_wizard.screens.navigation import ORDER
+from mabs_wizard.secret_store import fingerprint_matches
 from tests.tui_support import next_screen, settle
 
 # What differs between two honest runs of the same answers: when things happened and how long they
@@ -106,3 +108,68 @@ async def test_tui_and_replay_write_the_same_manifest(secret_service, tmp_path):
     replay_manifest = json.loads((out / MANIFEST_NAME).read_text())
 
     assert normalise(tui_manifest, secrets) == normalise(replay_manifest, secrets)
+
+
+async def test_a_proxy_typed_in_the_tui_and_replayed_gives_the_same_manifest_and_mars_command(secret_service, tmp_path):
+    """Host, port, user and password typed into the proxy page go through a real proxy (tinyproxy with
+    Basic authentication) and into the manifest exactly as a replay of the same answers does."""
+    from mabs_wizard.export import render
+    from tests.net_fixtures import https_server, make_pki, tinyproxy
+
+    now = datetime.now(UTC)
+    pki = make_pki(tmp_path / "pki")
+    with https_server(pki.good) as endpoint, tinyproxy(tmp_path / "tinyproxy") as proxy:
+        answers = make_demo_kit(tmp_path / "kit", media_bytes=2 * 2**20, now=now)
+        kit = answers.parent
+        text = answers.read_text()
+        # What the page does not edit comes from the answers file: the endpoint to probe and its CA.
+        shown = text.replace("  check: true\n", f"  check: true\n  endpoints: [{endpoint.url}]\n  ca_file: {pki.ca_file}\n")
+        answers.write_text(shown)
+        out = tmp_path / "out"
+        secrets = {**kit_secrets(kit), "proxy.password": proxy.password}
+
+        app = create_app(answers, output_dir=out, cursor_blink=False, clock=fixed_clock(now))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            while app.current != "proxy":
+                await next_screen(pilot)
+            page = app.page
+            page.query_one("#use_proxy").value = True
+            await pilot.pause()
+            for selector, value in (("#host", proxy.host), ("#port", str(proxy.port)), ("#username", proxy.user),
+                                    ("#password", proxy.password)):
+                page.query_one(selector).value = value
+            await pilot.pause()
+            before = proxy.connects()
+            while app.current != "completion":
+                await next_screen(pilot)
+            await settle(pilot)
+            assert "All parts are ready" in str(app.page.query_one("#completion-title").render())
+        assert proxy.connects() > before  # the probe went through the port that was typed
+        tui_manifest = json.loads((out / MANIFEST_NAME).read_text())
+        assert tui_manifest["proxy"]["result"]["connectivity"]["state"] == "connected"
+        tui_mars = render(tui_manifest, "mars-cmd")
+
+        # The same settings written into the answers file, the password from the environment.
+        answers.write_text(shown.replace("  use_proxy: false", f"  use_proxy: true\n  host: {proxy.host}\n  port: {proxy.port}\n"
+                                         f"  username: {proxy.user}\n  password: {{env: MW_PROXY_PASSWORD}}"))
+        shutil.rmtree(kit / "extracted")
+        for path in (kit / "passphrase-safe").iterdir():
+            path.unlink()
+        shutil.rmtree(out)
+        os.environ["MW_PROXY_PASSWORD"] = proxy.password
+        try:
+            replay_file(answers, out, out=io.StringIO(), now=now)
+        finally:
+            del os.environ["MW_PROXY_PASSWORD"]
+        replay_manifest = json.loads((out / MANIFEST_NAME).read_text())
+
+    # Where each door got the password from differs by design (typed vs. the environment).
+    assert tui_manifest["proxy"]["settings"]["password"]["source"] == "prompt"
+    assert replay_manifest["proxy"]["settings"]["password"]["source"] == "env:MW_PROXY_PASSWORD"
+    for manifest in (tui_manifest, replay_manifest):
+        manifest["proxy"]["settings"]["password"]["source"] = "<typed or from the environment>"
+    assert normalise(tui_manifest, secrets) == normalise(replay_manifest, secrets)
+    assert f"/ph {proxy.host} /po {proxy.port} /pu {proxy.user}" in tui_mars
+    when = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC")  # the manifest's time, named in the file's header
+    assert when.sub("<time>", tui_mars) == when.sub("<time>", render(replay_manifest, "mars-cmd"))

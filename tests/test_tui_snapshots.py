@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from mabs_wizard.screens.navigation import ORDER
-from tests.tui_support import goto as jump
 from tests.tui_support import (
     ACCOUNTS_PASSWORD,
     AFTER_EXPIRY,
@@ -25,6 +24,7 @@ from tests.tui_support import (
     snapshot_app,
     type_into,
 )
+from tests.tui_support import goto as jump
 
 
 @pytest.fixture

@@ -1,24 +1,27 @@
-"""Small parts of the TUI: what it copies from the engine stays equal to it, state bookkeeping,
-form-error mapping, and the wizard's keyboard conventions for toggles."""
+"""Small parts of the TUI: the page order, state bookkeeping, a form judged as a whole, and the
+wizard's keyboard conventions for toggles."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from mabs_wizard.answers.models import SECTIONS, UpdatesAnswers
-from mabs_wizard.flow import PHASES, STEPS, StepOutcome
+from mabs_wizard.context import CheckContext, StepOutcome
+from mabs_wizard.demo import demo_facts
+from mabs_wizard.facts import TargetFacts
+from mabs_wizard.flow import judge_section
 from mabs_wizard.resolver import Secrets
-from mabs_wizard.screens.navigation import BY_KEY, ORDER, PHASE_TITLES, SCREENS, SETUP_STEPS, position
-from mabs_wizard.screens.state import WizardState, field_errors
+from mabs_wizard.screens.navigation import (
+    BY_KEY,
+    ORDER,
+    PHASE_TITLES,
+    SCREENS,
+    position,
+)
+from mabs_wizard.screens.state import WizardState
+from mabs_wizard.steps import STEPS
 from tests.tui_support import goto, make_snapshot_kit, settle, snapshot_app
-
-
-def test_the_rail_and_the_setup_steps_are_the_engines():
-    # Written out in screens/navigation.py so the first page paints before the engine loads.
-    assert PHASE_TITLES == [(p.key, p.title) for p in PHASES]
-    assert SETUP_STEPS == next(p.steps for p in PHASES if p.key == "setup")
 
 
 def test_every_step_has_its_form_page_in_the_seed_order():
@@ -31,18 +34,31 @@ def test_every_step_has_its_form_page_in_the_seed_order():
     assert all(BY_KEY[key].load().KEY == key for key in ORDER)
 
 
-def test_form_errors_map_to_dotted_answers_paths():
-    try:
-        SECTIONS["proxy"].model_validate({"use_proxy": True, "port": "99999"})
-    except ValidationError as exc:
-        found = field_errors("proxy", exc)
-    assert {f.field for f in found} == {"proxy.port"}
-    assert all(f.level == "error" and f.message for f in found)
-    try:
-        SECTIONS["proxy"].model_validate({"use_proxy": True})  # a model-level rule: no single field
-    except ValidationError as exc:
-        found = field_errors("proxy", exc)
-    assert [f.field for f in found] == ["proxy"] and "host and port are required" in found[0].message
+def _ctx() -> CheckContext:
+    now = datetime(2026, 1, 15, tzinfo=UTC)
+    return CheckContext(facts=TargetFacts.model_validate(demo_facts(now)), facts_source="file", facts_path=None,
+                        secrets=Secrets(environ={}), now=now)
+
+
+def test_a_form_is_judged_as_a_whole_every_finding_at_once():
+    # A port out of range (the model's) and a missing host (the step's rule) in one round.
+    model, found = judge_section("proxy", {"use_proxy": True, "port": "99999"}, {}, _ctx())
+    assert model is None
+    by_field = {f.field: f.message for f in found if f.level == "error"}
+    assert by_field == {"proxy.port": "must be a whole number from 1 to 65535", "proxy.host": "a proxy needs a host"}
+    # Not a number at all: said so, with the range, never dropped silently.
+    _, found = judge_section("proxy", {"use_proxy": True, "host": "p", "port": "abc"}, {}, _ctx())
+    assert [(f.field, f.message) for f in found if f.level == "error"] == [("proxy.port", "must be a whole number from 1 to 65535")]
+
+
+def test_a_rule_waits_for_the_fields_it_reads_and_the_others_still_speak():
+    # The passphrase is too short (a rule) while the save location is missing (the model): both at once.
+    values = {"passphrase": {"env": "PP"}, "confirm_passphrase": {"env": "PP"}}
+    ctx = _ctx()
+    ctx.secrets = Secrets(environ={"PP": "short"})
+    model, found = judge_section("encryption", values, {}, ctx)
+    fields = {f.field for f in found if f.level == "error"}
+    assert model is None and fields == {"encryption.passphrase", "encryption.save_location"}
 
 
 def test_a_changed_section_redoes_the_work_done_with_it_and_after_it(tmp_path: Path):
@@ -69,14 +85,14 @@ async def test_enter_is_next_space_toggles_and_arrows_select():
     app = snapshot_app(make_snapshot_kit())
     async with app.run_test(size=(80, 24)) as pilot:
         await goto(pilot, "updates")
-        choice = app.page.query_one("#microsoft-update")
+        choice = app.page.query_one("#microsoft_update")
         choice.focus()
         await pilot.press("down")  # arrows select, as in a Windows radio group
         await pilot.pause()
-        assert app.page.query_one("#mu-no").value and not app.page.query_one("#mu-yes").value
+        assert app.page.query_one("#microsoft_update-false").value and not app.page.query_one("#microsoft_update-true").value
         await pilot.press("up")
         await pilot.pause()
-        assert app.page.query_one("#mu-yes").value
+        assert app.page.query_one("#microsoft_update-true").value
 
         await goto(pilot, "proxy")
         box = app.page.query_one("#use_proxy")

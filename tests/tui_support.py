@@ -151,8 +151,8 @@ def failing_facts() -> dict[str, Any]:
 
 def snapshot_app(answers: Path | None, *, now: datetime = FIXED_NOW, output: Path | None = None, **kwargs: Any) -> Any:
     """The wizard as the snapshot tests see it: fixed clock, paths, free space; no blink."""
-    from mabs_wizard.secret_store import open_store
     from mabs_wizard.screens.app import create_app, fixed_clock
+    from mabs_wizard.secret_store import open_store
 
     if "store" not in kwargs:
         # The encrypted file store at a fixed path: no OS keyring, no password dialog, same text on screen.
@@ -194,7 +194,7 @@ async def next_screen(pilot: Any) -> str:
 
 async def type_into(pilot: Any, selector: str, text: str) -> None:
     """Set an input of the page shown, or of the dialog on top of it."""
-    from mabs_wizard.screens.base import Frame
+    from mabs_wizard.screens.frame import Frame
 
     app = pilot.app
     widget = (app.page if isinstance(app.screen, Frame) else app.screen).query_one(selector)

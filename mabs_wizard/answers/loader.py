@@ -7,7 +7,6 @@ every key and value, and pydantic's error locations are walked through that tree
 
 from __future__ import annotations
 
-import difflib
 import json
 from pathlib import Path
 from typing import Any
@@ -22,52 +21,9 @@ __all__ = ["MAX_ANSWERS_BYTES", "Document", "format_errors", "load_answers", "lo
 
 
 def format_errors(doc: Document, exc: ValidationError, model: type[BaseModel], prefix: tuple[Any, ...] = ()) -> list[str]:
-    problems = []
-    for err in exc.errors(include_url=False, include_input=False):
-        loc = prefix + tuple(err["loc"])
-        message = _message(err, model, loc[len(prefix):])
-        problems.append(doc.problem(loc, message, at_key=err["type"] == "extra_forbidden"))
-    return problems
+    from mabs_wizard.answers.errors import problems
 
-
-def _message(err: Any, model: type[BaseModel], loc: tuple[Any, ...]) -> str:
-    kind = err["type"]
-    msg: str = err["msg"]
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
-    if kind == "extra_forbidden":
-        key = str(loc[-1])
-        known = _known_keys(model, loc[:-1])
-        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-        hint = f"; did you mean '{close[0]}'?" if close else (f"; expected one of: {', '.join(sorted(known))}" if known else "")
-        return f"unknown key '{key}'{hint}"
-    if kind == "missing":
-        return "required field is missing"
-    return msg
-
-
-def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    """Field names of the (sub)model at ``loc``, for "did you mean" suggestions."""
-    current: Any = model
-    for key in loc:
-        fields = getattr(current, "model_fields", None)
-        if not fields or key not in fields:
-            return []
-        annotation = fields[key].annotation
-        current = _model_in(annotation)
-        if current is None:
-            return []
-    return list(getattr(current, "model_fields", {}))
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
+    return [doc.problem(prefix + loc, text, at_key=at_key) for loc, text, at_key in problems(exc, model)]
 
 
 def load_with_document(path: Path) -> tuple[Document, Answers]:  # noqa: F821 - imported lazily below
@@ -92,6 +48,7 @@ def load_partial(path: Path) -> tuple[dict[str, BaseModel | dict[str, Any]], lis
 
     Returns ({section: model or raw dict}, problems). Missing sections are simply absent.
     """
+    from mabs_wizard.answers.errors import message
     from mabs_wizard.answers.models import SECTIONS, Answers
 
     doc = read_document(path)
@@ -99,7 +56,7 @@ def load_partial(path: Path) -> tuple[dict[str, BaseModel | dict[str, Any]], lis
     problems: list[str] = []
     for key in doc.data:
         if key not in Answers.model_fields:
-            problems.append(doc.problem((key,), _message({"type": "extra_forbidden", "msg": ""}, Answers, (key,)), at_key=True))
+            problems.append(doc.problem((key,), message({"type": "extra_forbidden", "msg": ""}, Answers, (key,)), at_key=True))
     for name, model in SECTIONS.items():
         raw = doc.data.get(name)
         if raw is None:

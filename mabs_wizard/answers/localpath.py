@@ -9,6 +9,9 @@ over-long name OSError(ENAMETOOLONG). Each becomes a ``ValueError`` whose text a
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import AfterValidator, ValidationInfo
 
 # Linux limits (PATH_MAX 4096 including the NUL, NAME_MAX 255 bytes per component).
 MAX_PATH_BYTES = 4095
@@ -49,3 +52,12 @@ def parse_local_path(text: str, base: Path | None = None) -> Path:
     if base is not None and not path.is_absolute():
         path = base / path
     return path
+
+
+def _relative_to_answers(value: Path, info: ValidationInfo) -> Path:
+    # Paths in an answers file are relative to that file, so a kit can be moved as a folder.
+    base = (info.context or {}).get("base_dir")
+    return parse_local_path(str(value), Path(base) if base is not None else None)
+
+
+LocalPath = Annotated[Path, AfterValidator(_relative_to_answers)]

@@ -9,17 +9,39 @@ Encrypted / De-duplicated / Compressed / Sparse / Reparse-Point (S20, S21).
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Annotated
 
-from mabs_wizard.answers.models import InstallationAnswers, SqlAnswers
-from mabs_wizard.answers.winpath import drive_of, is_unc
+from pydantic import Field
+
+from mabs_wizard.answers.section import Section
+from mabs_wizard.answers.winpath import WindowsPath, drive_of, is_unc
+from mabs_wizard.context import CheckContext, RunContext, StepOutcome
 from mabs_wizard.facts import TargetFacts
 from mabs_wizard.findings import Finding, error, passed
+from mabs_wizard.steps.base import Sections, Step, checked, known
+from mabs_wizard.steps.sql import SqlAnswers
+
+class InstallationAnswers(Section):
+    """Installation Settings: locations on the target and the cloud data the scratch must cover."""
+
+    program_files: WindowsPath = Field(r"C:\Program Files\Microsoft Azure Backup Server", title="Program files",
+                                       description="installation location (needs 3 GB free)")
+    database_files: WindowsPath = Field(r"C:\Program Files\Microsoft Azure Backup Server\DPM\DPMDB", title="Database files",
+                                        description="database files location (needs 900 MB free)")
+    scratch: WindowsPath = Field(
+        r"C:\Program Files\Microsoft Azure Recovery Services Agent\Scratch", title="Scratch (cache)",
+        description="MARS cache (scratch) folder: local, online, at least 5% of planned cloud data; the MARS default")
+    planned_cloud_data_gb: Annotated[float, Field(ge=0, le=10_000_000)] = Field(
+        0, title="Planned cloud data GB", description="data planned to be backed up to Azure, in GB (scratch must hold 5% of it)")
+    user_name: str = Field("administrator", min_length=1, title="User name", description="ini UserName")
+    company_name: str = Field("", title="Company", description="ini CompanyName")
 
 GB = 1024**3
 MB = 1024**2
 PROGRAM_FILES_BYTES = 3 * GB
 DATABASE_BYTES = 900 * MB
 SCRATCH_FRACTION = 0.05
+PATHS = ("program_files", "database_files", "scratch")
 
 
 def scratch_needed_bytes(planned_cloud_data_gb: float) -> int:
@@ -41,13 +63,27 @@ def space_plan(inst: InstallationAnswers, sql: SqlAnswers | None = None) -> dict
 
 
 def check_installation(inst: InstallationAnswers, facts: TargetFacts, sql: SqlAnswers | None = None) -> list[Finding]:
+    return path_kinds({name: getattr(inst, name) for name in PATHS}) + volumes(inst, facts, sql)
+
+
+def path_kinds(paths: dict[str, str]) -> list[Finding]:
+    """Network paths, judged per folder (each on its own, so a page can show them before the rest)."""
     out: list[Finding] = []
-    for field, path in (("installation.program_files", inst.program_files), ("installation.database_files", inst.database_files)):
-        if is_unc(path):
-            out.append(error("install.unc", field, f"{path} is a network path; MABS installs on a local volume", "choose a local drive"))
-    if is_unc(inst.scratch):
-        out.append(error("install.scratch-network", "installation.scratch", "the scratch (cache) folder cannot be on a network share (S20)",
-                         "choose a folder on a local volume, e.g. C:\\ on Azure Stack (the seed)"))
+    for name, path in paths.items():
+        if not is_unc(path):
+            continue
+        if name == "scratch":
+            out.append(error("install.scratch-network", "installation.scratch", "the scratch (cache) folder cannot be on a network share (S20)",
+                             "choose a folder on a local volume, e.g. C:\\ on Azure Stack (the seed)"))
+        else:
+            out.append(error("install.unc", f"installation.{name}", f"{path} is a network path; MABS installs on a local volume",
+                             "choose a local drive"))
+    return out
+
+
+def volumes(inst: InstallationAnswers, facts: TargetFacts, sql: SqlAnswers | None = None) -> list[Finding]:
+    """Each drive's volume: present, big enough for every folder on it, fit for the scratch."""
+    out: list[Finding] = []
     if facts.os_family != "windows":
         return out  # volumes of a Linux host say nothing about the target's drives
     for drive, needs in space_plan(inst, sql).items():
@@ -81,3 +117,22 @@ def _scratch_volume(volume) -> list[Finding]:  # type: ignore[no-untyped-def]
         out.append(error("install.scratch-attributes", "installation.scratch",
                          f"volume {volume.mount} is {', '.join(volume.attributes)}; MARS refuses a cache there (S21)", "choose a plain NTFS volume"))
     return out
+
+
+# --------------------------------------------------------------------------- the step
+
+def check(sections: Sections, ctx: CheckContext) -> list[Finding]:
+    inst = sections["installation"]
+    out = path_kinds({name: getattr(inst, name) for name in PATHS if known(inst, name)})
+    if known(inst, *PATHS, "planned_cloud_data_gb"):  # space is judged over every folder of a drive at once
+        out += volumes(inst, ctx.facts, sections.get("sql"))  # type: ignore[arg-type]
+    return out
+
+
+def apply(sections: Sections, ctx: RunContext) -> StepOutcome:
+    outcome = checked(STEP, sections, ctx)
+    outcome.result["space_needed_bytes"] = {d: sum(n for _, n in needs) for d, needs in space_plan(sections["installation"], sections["sql"]).items()}
+    return outcome
+
+
+STEP = Step("installation", "Installation settings", InstallationAnswers, check, apply)

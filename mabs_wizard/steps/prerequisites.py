@@ -6,9 +6,32 @@ warnings do not (DPM distinguishes a missing recommended component from a requir
 
 from __future__ import annotations
 
-from mabs_wizard.answers.models import PrerequisitesAnswers
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import Field
+
+from mabs_wizard.answers.localpath import LocalPath
+from mabs_wizard.answers.section import Form, Section
+from mabs_wizard.context import CheckContext, RunContext, StepOutcome
 from mabs_wizard.facts import TargetFacts
 from mabs_wizard.findings import Finding, error, passed, warning
+from mabs_wizard.steps.base import Sections, Step, findings_of
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+class PrerequisitesAnswers(Section):
+    """Prerequisite check: which facts to judge and against which MABS release and platform."""
+
+    facts_file: Annotated[LocalPath | None, Form(placeholder="facts JSON collected on the server")] = Field(
+        None, title="Facts file", description="JSON facts collected on the Windows target; omitted: probe this machine")
+    mabs_version: Annotated[Literal["v3", "v4"], Form(choices={"v4": "MABS V4 (Windows Server 2019/2022)",
+                                                                "v3": "MABS V3 (Windows Server 2016/2019)"})] = Field(
+        "v4", title="MABS version", description="MABS release being installed (changes supported OS and SQL)")
+    platform: Annotated[Literal["azure-stack", "azure-vm", "on-premises"],
+                        Form(choices={"azure-stack": "Azure Stack VM", "azure-vm": "Azure VM", "on-premises": "On-premises"})] = Field(
+        "azure-stack", title="Platform", description="where the server runs (sets the hardware minimum)")
 
 GB = 1024**3
 
@@ -144,3 +167,37 @@ def _major(version: str) -> int:
         return int(version.split(".")[0])
     except ValueError:
         return 0
+
+
+# --------------------------------------------------------------------------- the step
+
+
+def check(sections: Sections, ctx: CheckContext) -> list[Finding]:
+    prereq = sections.get("prerequisites") or PrerequisitesAnswers()
+    return check_prerequisites(prereq, ctx.facts)  # type: ignore[arg-type]
+
+
+def apply(sections: Sections, ctx: RunContext) -> StepOutcome:
+    findings = findings_of(STEP, sections, ctx)
+    log = write_setup_log(ctx, findings)
+    return StepOutcome("checked", findings, {"setup_log": str(log), "facts_source": ctx.facts_source})
+
+
+def write_setup_log(ctx: RunContext, findings: list[Finding]) -> Path:
+    """A prerequisite log in the spirit of DpmSetup.log (failed prerequisites are listed there)."""
+    from mabs_wizard import __version__
+    from mabs_wizard.fsutil import atomic_write_text
+
+    ctx.output_dir.mkdir(parents=True, exist_ok=True)
+    stamp = ctx.now.strftime("%Y-%m-%d %H:%M:%S")
+    lines = [f"[{stamp}] mabs-wizard {__version__} prerequisite check for {ctx.facts.computer_name} (facts: {ctx.facts_source}"
+             + (f" {ctx.facts_path}" if ctx.facts_path else "") + ")"]
+    for f in findings:
+        lines.append(f"[{stamp}] {f.level.upper():7} {f.code}: {f.message}" + (f" | remedy: {f.remedy}" if f.remedy and f.level != "pass" else ""))
+    errors = sum(f.level == "error" for f in findings)
+    lines.append(f"[{stamp}] Prerequisite check {'failed' if errors else 'passed'}: {errors} error(s), "
+                 f"{sum(f.level == 'warning' for f in findings)} warning(s)")
+    return atomic_write_text(ctx.output_dir / "MabsWizardSetup.log", "\n".join(lines) + "\n", mode=0o644)
+
+
+STEP = Step("prerequisites", "Prerequisite checks", PrerequisitesAnswers, check, apply)

@@ -9,8 +9,23 @@ Messages never include the password.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
+from pydantic import Field
+
+from mabs_wizard.answers.secretref import SecretRef
+from mabs_wizard.answers.section import Section
+from mabs_wizard.context import CheckContext, RunContext, StepOutcome
 from mabs_wizard.findings import Finding, error, passed
+from mabs_wizard.steps.base import Sections, Step, checked, known
+
+class SecurityAnswers(Section):
+    """Security Settings: password of the restricted local accounts MICROSOFT$DPM$Acct and DPMR$<COMPUTER>."""
+
+    password: SecretRef = Field(title="Password",
+                                description="password for the restricted accounts (ini SqlAccountPassword); never expires")
+    confirm_password: SecretRef | None = Field(None, title="Confirm password",
+                                               description="must resolve to the same value when given (the screen's Confirm field)")
 
 MIN_LENGTH = 6
 FIELD = "security.password"
@@ -59,3 +74,27 @@ def check_password(password: str | None, confirm: str | None, computer_name: str
     if not out:
         out.append(passed("security.password", FIELD, f"strong password for {' and '.join(restricted_accounts(computer_name))}"))
     return out
+
+
+# --------------------------------------------------------------------------- the step
+
+
+def check(sections: Sections, ctx: CheckContext) -> list[Finding]:
+    sec = sections["security"]
+    if not known(sec, "password", "confirm_password"):
+        return []
+    out: list[Finding] = []
+    password = ctx.resolve("security.password", sec.password, out)
+    confirm = ctx.resolve("security.confirm_password", sec.confirm_password, out)
+    if out:
+        return out
+    return check_password(password, confirm, ctx.facts.computer_name, confirm_given=sec.confirm_password is not None)
+
+
+def apply(sections: Sections, ctx: RunContext) -> StepOutcome:
+    outcome = checked(STEP, sections, ctx)
+    outcome.result["accounts"] = restricted_accounts(ctx.facts.computer_name)
+    return outcome
+
+
+STEP = Step("security", "Security settings", SecurityAnswers, check, apply)

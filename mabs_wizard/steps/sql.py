@@ -6,15 +6,43 @@ MABS works only with a LOCAL, NAMED instance (S1); instance and server names car
 
 from __future__ import annotations
 
-from mabs_wizard.answers.models import SqlAnswers
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from mabs_wizard.answers.secretref import SecretRef
+from mabs_wizard.answers.section import Form, Section
+from mabs_wizard.context import CheckContext, RunContext, StepOutcome
 from mabs_wizard.facts import TargetFacts
 from mabs_wizard.findings import Finding, error, passed, warning
+from mabs_wizard.steps.base import Sections, Step, checked, known
+BUNDLED_INSTANCE = "MSDPM2012"  # the instance MABS setup installs with its bundled SQL Server (S2)
+
+
+class SqlAnswers(Section):
+    """SQL Settings: bundled new instance (recommended) or an existing LOCAL named instance."""
+
+    mode: Annotated[Literal["new", "existing"], Form(widget="radio", choices={"new": "New instance (recommended)",
+                                                                               "existing": "Existing local"})] = Field(
+        "new", title="SQL Server", description="new: install the bundled SQL Server; existing: use a local named instance")
+    server: str = Field("localhost", min_length=1, title="SQL machine",
+                        description="SQL machine (must be this server: remote SQL is not supported)")
+    instance: str = Field(BUNDLED_INSTANCE, min_length=1, max_length=16, title="Instance",
+                          description="named instance (no underscore); the bundled one is MSDPM2012")
+    reporting_instance: str = Field("SSRS", min_length=1, title="Reporting instance",
+                                    description="SSRS instance name (ini ReportingInstanceName)")
+    admin_user: str = Field("administrator", min_length=1, title="Admin user",
+                            description="account setup uses for SQL (ini SQLMachineUserName)")
+    admin_domain: Annotated[str | None, Form(placeholder="the server's domain")] = Field(
+        None, title="Admin domain", description="NetBIOS domain of that account; omitted: the target's domain")
+    admin_password: Annotated[SecretRef | None, Form(placeholder="optional; masked")] = Field(
+        None, title="Admin password",
+        description="that account's password (ini SQLMachinePassword); omitted: a placeholder in exports")
 
 # Major product version -> release, and what each MABS version accepts for its own database.
 SQL_RELEASES = {11: "2012", 12: "2014", 13: "2016", 14: "2017", 15: "2019", 16: "2022"}
 SUPPORTED_SQL = {"v3": (12, 13, 14), "v4": (15, 16)}  # v3 "2014 SP1 or higher, 2016 and 2017"; v4 "2022 and 2019"
 SQL2014_SP1_BUILD = 4100  # 12.0.4100 is SQL Server 2014 SP1
-BUNDLED_INSTANCE = "MSDPM2012"
 _LOCAL_NAMES = {"localhost", ".", "(local)", "127.0.0.1", "::1"}
 
 
@@ -81,3 +109,23 @@ def _version_and_edition(version: str, edition: str, mabs_version: str) -> list[
     elif "64-bit" not in edition and "(64" not in edition:
         out.append(warning("sql.edition-64", "sql.instance", f"cannot confirm {edition!r} is 64-bit", "MABS needs a 64-bit SQL Server"))
     return out
+
+
+# --------------------------------------------------------------------------- the step
+
+
+def check(sections: Sections, ctx: CheckContext) -> list[Finding]:
+    sql = sections["sql"]
+    prereq = sections.get("prerequisites")
+    version = getattr(prereq, "mabs_version", "v4") if prereq is not None else "v4"
+    out = check_sql(sql, ctx.facts, version) if known(sql, "mode", "server", "instance") else []
+    if known(sql, "admin_password"):
+        ctx.resolve("sql.admin_password", sql.admin_password, out)
+    return out
+
+
+def apply(sections: Sections, ctx: RunContext) -> StepOutcome:
+    return checked(STEP, sections, ctx)
+
+
+STEP = Step("sql", "SQL settings", SqlAnswers, check, apply)

@@ -1,12 +1,12 @@
 """The encrypted secret store's password, asked in the UI (masked) when no OS keyring is usable.
 
-The engine never prompts on the terminal under the TUI: the wizard asks here and passes the
-password to `open_store(password=...)`. Returns the password, or None if the operator cancels.
+The engine never prompts on the terminal under the TUI: the engine's store opener calls the app,
+which asks here. Returns the password, or None if the operator cancels.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,28 +14,32 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+if TYPE_CHECKING:
+    from mabs_wizard.secret_store import PasswordRequest
+
 
 class StorePassword(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, path: Path, *, new: bool, reason: str = "", error: str = "", blink: bool = True) -> None:
+    def __init__(self, request: PasswordRequest, *, blink: bool = True) -> None:
         super().__init__(classes="dialog-screen")
-        self._path = path
-        self._new = new
-        self._reason = reason
-        self._error = error
+        self.request = request
         self._blink = blink
 
     def compose(self) -> ComposeResult:
+        request = self.request
         with Vertical(classes="dialog", id="store-password"):
             yield Static("Secret store password", classes="dialog-title")
-            what = "Choose a password for the new" if self._new else "Password of the"
-            yield Static(f"No OS keyring is usable here, so secrets go to an encrypted file. {what} "
-                         f"encrypted store {self._path}:", classes="dialog-text", markup=False)
+            if request.new:
+                text = (f"No OS keyring answers here, so the wizard keeps secrets in an encrypted file:\n{request.path}\n"
+                        f"Choose its password: at least {request.min_length} characters.")
+            else:
+                text = f"No OS keyring answers here. Type the password of the encrypted secret store:\n{request.path}"
+            yield Static(text, classes="dialog-text", markup=False)
             yield Input(id="store-pw", password=True, compact=True, placeholder="store password")
-            if self._new:
-                yield Input(id="store-pw2", password=True, compact=True, placeholder="type it again")
-            yield Static(self._error and f"✗ {self._error}", id="store-error", classes="dialog-error", markup=False)
+            if request.new:
+                yield Input(id="store-pw2", password=True, compact=True, placeholder="the same password again")
+            yield Static(request.error and f"✗ {request.error}", id="store-error", classes="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK", id="ok", compact=True, variant="primary")
                 yield Button("Cancel", id="cancel", compact=True)
@@ -47,7 +51,7 @@ class StorePassword(ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.input.id == "store-pw" and self._new:
+        if event.input.id == "store-pw" and self.request.new:
             self.query_one("#store-pw2", Input).focus()
         else:
             self._ok()
@@ -59,15 +63,25 @@ class StorePassword(ModalScreen[str | None]):
         else:
             self.dismiss(None)
 
+    def _refuse(self, message: str) -> None:
+        """Say what is wrong and start over: masked fields cannot be checked by eye, so both are emptied."""
+        self.query_one("#store-error", Static).update(f"✗ {message}")
+        for widget in self.query(Input):
+            widget.value = ""
+        self.query_one("#store-pw", Input).focus()
+
     def _ok(self) -> None:
         first = self.query_one("#store-pw", Input).value
-        error = self.query_one("#store-error", Static)
         if not first:
-            error.update("✗ type a password")
+            self._refuse("type a password")
             return
-        if self._new and self.query_one("#store-pw2", Input).value != first:
-            error.update("✗ the two passwords differ")
-            return
+        if self.request.new:
+            if len(first) < self.request.min_length:
+                self._refuse(f"the password has {len(first)} characters; at least {self.request.min_length} are needed")
+                return
+            if self.query_one("#store-pw2", Input).value != first:
+                self._refuse("the two passwords differ; type them again")
+                return
         self.dismiss(first)
 
     def action_cancel(self) -> None:

@@ -22,8 +22,10 @@ class Field(Vertical):
     Field .field-note.-shown, Field .field-error.-shown { display: block; }
     """
 
-    def __init__(self, path: str, label: str, control: Widget, *extra: Widget, note: str = "", id: str | None = None) -> None:
-        super().__init__(id=id or "field-" + path.replace(".", "-"), classes="field")
+    def __init__(self, path: str, label: str, control: Widget, *extra: Widget, note: str = "", id: str | None = None,
+                 stacked: bool = False) -> None:
+        super().__init__(id=id or "field-" + path.replace(".", "-"), classes="field -stacked" if stacked else "field")
+        self.stacked = stacked  # the label on its own line, the control under it at full width
         self.path = path
         self.label = label
         self.control = control
@@ -31,10 +33,15 @@ class Field(Vertical):
         self._note = note
 
     def compose(self) -> ComposeResult:
-        with Horizontal(classes="field-row"):
+        if self.stacked:
             yield Label(self.label, classes="field-label")
             yield self.control
             yield from self.extra
+        else:
+            with Horizontal(classes="field-row"):
+                yield Label(self.label, classes="field-label")
+                yield self.control
+                yield from self.extra
         yield Static("", classes="field-note", markup=False)
         yield Static("", classes="field-error", markup=False)
 

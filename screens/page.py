@@ -1,44 +1,51 @@
-"""What every wizard page shares, and the frame that shows them.
+"""What every wizard page shares (``WizardPage``), and the form mechanics (``FormPage``).
 
-The wizard is one `Frame` screen (step rail, title, the pages, Back / Next / Cancel, footer) whose
-pages sit in a `ContentSwitcher`: a page is mounted once (the next one in advance, while the
-operator reads the current one), and going Next or Back only switches which one is displayed. That
-keeps a page change to a repaint, and every page keeps what was typed in it.
+A page is a scrolling part of the one ``Frame`` screen, not a Textual Screen of its own. A
+``FormPage`` edits one answers section: its fields are built, filled and read from the section
+model's field specs (``screens/form.py``); Next judges the whole form at once (every field's problem
+and every rule's finding, ``flow.judge_section``), shows each message under the field it names, and
+commits the section when nothing blocks. After a refusal, the form is judged again as the operator
+types, so a finding goes away as soon as its field is fixed.
 
-`FormPage` adds the form mechanics: read the widgets into a dict, validate it with the section's
-model then the engine's rules (`WizardState.validate_form`), show each message under the field it
-names, and commit the section when Next succeeds.
+Long engine work (extraction, the setup steps, a connectivity test) runs through ``run_work``: a
+thread worker with a cancel token the app knows about, results handed back on the UI thread.
 
 The engine (pydantic models, flow) is imported inside methods: the first page paints before it is
-loaded (see `WizardApp.load_engine`).
+loaded (see ``WizardApp.load_engine``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Input, Static
+from textual.widgets import Checkbox, Input, RadioSet, Select, Static
 
-from mabs_wizard.screens.navigation import BY_KEY, PHASE_TITLES, position, unfinished_phases
+from mabs_wizard.screens.navigation import BY_KEY, position, unfinished_phases
 from mabs_wizard.screens.widgets.field import Field
-from mabs_wizard.screens.widgets.key_bar import KeyBar
 from mabs_wizard.screens.widgets.nav_bar import NavBar, NavButton
 from mabs_wizard.screens.widgets.step_rail import StepRail
 
 if TYPE_CHECKING:
-    from mabs_wizard.answers.models import Section
+    from textual.timer import Timer
+
+    from mabs_wizard.answers.formspec import FieldSpec
+    from mabs_wizard.answers.section import Section
+    from mabs_wizard.events import CancelToken, Event
     from mabs_wizard.findings import Finding
-    from mabs_wizard.screens.app import WizardApp
+    from mabs_wizard.screens.host import Host
     from mabs_wizard.screens.state import WizardState
+
+T = TypeVar("T")
 
 # The first control of a page gets the focus; on pages without one, Next (so Enter goes on).
 FOCUSABLE = "Input, Select, RadioSet, Checkbox, Button"  # inside the page (the nav bar is outside)
+REJUDGE_DELAY = 0.25  # seconds of quiet typing before a refused form is judged again
+MARKS = {"error": "✗", "warning": "!", "pass": "✓"}
 
 
 def describe_secret_ref(ref: Any) -> str:
@@ -50,82 +57,20 @@ def describe_secret_ref(ref: Any) -> str:
         return "a reference"
 
 
-class Frame(Screen[None]):
-    """The one screen of the wizard: rail, title, pages, navigation bar, footer."""
+def error_lines(exc: BaseException) -> list[str]:
+    """What a failed piece of engine work tells the operator, one line per problem."""
+    from mabs_wizard.errors import InputError
 
-    BINDINGS = [
-        Binding("f1", "help", "Help"),
-        Binding("ctrl+s", "save_answers", "Save"),
-        Binding("ctrl+b", "back", "Back"),
-        Binding("ctrl+n", "next", "Next"),
-        Binding("escape", "cancel", "Cancel"),
-        # Enter is the default button (Next) wherever the focused control has no use for it.
-        Binding("enter", "next", "Next", show=False),
-    ]
-
-    def __init__(self, first: WizardPage) -> None:
-        super().__init__()
-        self._first = first
-
-    def compose(self) -> ComposeResult:
-        # The first page is composed with the frame, so the first paint is the whole page.
-        first = self._first
-        phase, index, count = position(first.KEY)
-        rail = StepRail(PHASE_TITLES, id="rail")
-        rail.set_position(phase, index, count)
-        yield rail
-        yield Static(first.spec.title, id="screen-title", markup=False)
-        with ContentSwitcher(id="pages", initial=first.KEY):
-            yield first
-        yield NavBar(next_label=first.next_label, back=first.back_enabled)
-        yield KeyBar()
-
-    @property
-    def wizard(self) -> WizardApp:
-        return self.app  # type: ignore[return-value]
-
-    def page(self) -> WizardPage | None:
-        return self.wizard.page
-
-    async def action_next(self) -> None:
-        page = self.page()
-        if page is not None:
-            await page.action_next()
-
-    def action_back(self) -> None:
-        page = self.page()
-        if page is not None:
-            page.action_back()
-
-    def action_cancel(self) -> None:
-        page = self.page()
-        if page is not None:
-            page.action_cancel()
-        else:
-            self.wizard.request_cancel()
-
-    def action_help(self) -> None:
-        page = self.page()
-        if page is not None:
-            page.action_help()
-
-    def action_save_answers(self) -> None:
-        page = self.page()
-        self.wizard.request_save(page.draft_sections() if page is not None else {})
-
-    async def on_nav_button_pressed(self, event: NavButton.Pressed) -> None:
-        actions = {"nav-next": self.action_next, "nav-back": self.action_back, "nav-cancel": self.action_cancel,
-                   "nav-help": self.action_help}
-        action = actions.get(event.button.id or "")
-        if action is None:
-            return
-        event.stop()
-        result = action()
-        if result is not None:
-            await result
+    if isinstance(exc, InputError):
+        return exc.lines()
+    if isinstance(exc, OSError):
+        return [f"{exc.filename + ': ' if exc.filename else ''}{exc.strerror or exc}"]
+    return [str(exc)]
 
 
-class WizardPage(VerticalScroll):
+class WizardPage(VerticalScroll, can_focus=False):
+    """One page. Not focusable itself: a Tab stop must always be a control the operator can see."""
+
     KEY: ClassVar[str] = ""
     HELP: ClassVar[str] = ""
     NEXT_LABEL: ClassVar[str] = "Next >"
@@ -135,13 +80,14 @@ class WizardPage(VerticalScroll):
         super().__init__(id=self.KEY, classes="page")
         self.spec = BY_KEY[self.KEY]
         self.busy = False  # a worker of this page is running: navigation waits
+        self.token: CancelToken | None = None
         self.next_label = self.NEXT_LABEL
         self.next_enabled = True
         self.back_enabled = self.BACK
         self.last_focused: Widget | None = None
 
     @property
-    def wizard(self) -> WizardApp:
+    def wizard(self) -> Host:
         return self.app  # type: ignore[return-value]
 
     @property
@@ -216,6 +162,54 @@ class WizardPage(VerticalScroll):
         if self.is_current and self.is_mounted:
             self.screen.query_one(NavBar).set_back(enabled)
 
+    # ------------------------------------------------------------------ engine work
+
+    def run_work(self, work: Callable[[CancelToken], T], *, done: Callable[[T], None],
+                 failed: Callable[[str, list[str]], None], group: str) -> CancelToken:
+        """Run ``work(token)`` on a thread. ``done(result)`` or ``failed(how, lines)`` ("cancelled" or
+        "failed") run afterwards on the UI thread; meanwhile the page is busy and Cancel stops the work."""
+        from mabs_wizard.errors import Cancelled, WizardError
+        from mabs_wizard.events import CancelToken
+
+        token = CancelToken()
+        self.token = token
+        self.busy = True
+        self.wizard.track(token)
+
+        def finish(callback: Callable[..., None], *args: Any) -> None:
+            if self.token is token:
+                self.busy = False
+                self.token = None
+                self.wizard.track(None)
+            callback(*args)
+
+        def body() -> None:
+            try:
+                result = work(token)
+            except Cancelled:
+                self.app.call_from_thread(finish, failed, "cancelled", ["stopped by the operator"])
+            except (WizardError, OSError) as exc:
+                self.app.call_from_thread(finish, failed, "failed", error_lines(exc))
+            else:
+                self.app.call_from_thread(finish, done, result)
+
+        self.run_worker(body, thread=True, exclusive=True, group=group, name=group)
+        return token
+
+    def events_to(self, handler: Callable[[Event], None]) -> Callable[[Event], None]:
+        """An event sink for engine work on a thread: each event handled on the UI thread."""
+        def emit(event: Event) -> None:
+            self.app.call_from_thread(handler, event)
+
+        return emit
+
+    def stop_work(self) -> bool:
+        """Cancel the running work, if any (its worker cleans up and reports back)."""
+        if self.busy and self.token is not None:
+            self.token.cancel()
+            return True
+        return False
+
     # ------------------------------------------------------------------ navigation
 
     async def leave_forward(self) -> bool:
@@ -225,7 +219,6 @@ class WizardPage(VerticalScroll):
     async def action_next(self) -> None:
         if not self.wizard.is_loaded:
             # Pressed before the engine is loaded (a second after start at most): done once it is.
-            # Not awaited here: a key binding's action runs on the app's own message loop.
             self.wizard.pending_next = self.KEY
             return
         if self.busy or not self.next_enabled:
@@ -239,7 +232,8 @@ class WizardPage(VerticalScroll):
         self.wizard.go_back(self.KEY)
 
     def action_cancel(self) -> None:
-        self.wizard.request_cancel()
+        if not self.stop_work():
+            self.wizard.request_cancel()
 
     def action_help(self) -> None:
         from mabs_wizard.screens.dialogs import HelpDialog
@@ -257,40 +251,105 @@ class WizardPage(VerticalScroll):
 
 
 class FormPage(WizardPage):
-    """A page that edits one answers section."""
+    """A page that edits one answers section, its fields derived from the section's model."""
 
     SECTION: ClassVar[str] = ""
+    # The fields shown, in order (None: every field of the model that has a one-line widget).
+    FIELDS: ClassVar[tuple[str, ...] | None] = None
 
     def __init__(self) -> None:
         super().__init__()
         self._acknowledged: frozenset[str] = frozenset()
+        self._judged = False  # Next refused once: judge again as the operator types
+        self._rejudge_timer: Timer | None = None
+
+    # ------------------------------------------------------------------ the fields
+
+    def specs(self) -> tuple[FieldSpec, ...]:
+        from mabs_wizard.answers.formspec import form_fields
+        from mabs_wizard.answers.models import SECTIONS
+
+        every = form_fields(self.SECTION, SECTIONS[self.SECTION])
+        if self.FIELDS is None:
+            return tuple(s for s in every if not s.hidden)
+        by_name = {s.name: s for s in every}
+        return tuple(by_name[name] for name in self.FIELDS)
 
     def compose(self) -> ComposeResult:
         yield Static("", id=f"{self.KEY}-problems", classes="form-problems", markup=False)
         yield from self.compose_form()
 
     def compose_form(self) -> ComposeResult:
-        yield from ()
+        """Each field with its label, note and error lines; pages add around or beside them."""
+        for spec in self.specs():
+            yield self.field_for(spec)
 
-    # ------------------------------------------------------------------ subclasses fill these in
+    def field_for(self, spec: FieldSpec) -> Field:
+        from mabs_wizard.screens import form
 
-    def read_form(self) -> dict[str, Any]:
-        """Widget values as the section model's input (secrets as references, see `secret_ref`)."""
-        raise NotImplementedError
+        return form.field(spec, *self.beside(spec))
 
-    def fill_form(self, value: Section | Mapping[str, Any]) -> None:
-        """Set widgets from a model or a raw dict (an invalid prefilled section)."""
-        raise NotImplementedError
-
-    # ------------------------------------------------------------------ mechanics
+    def beside(self, spec: FieldSpec) -> tuple[Widget, ...]:
+        """Widgets on a field's row after its control (a Browse or Generate button)."""
+        return ()
 
     def prefill(self) -> None:
         value = self.state.value(self.SECTION)
         if value is not None:
             self.fill_form(value)
+        else:
+            self.show_secret_notes()
+
+    def fill_form(self, value: Section | Mapping[str, Any]) -> None:
+        """Widgets from a model or a raw dict (an answers-file section that did not validate)."""
+        from mabs_wizard.answers.section import Section
+        from mabs_wizard.screens import form
+
+        for spec in self.specs():
+            found = getattr(value, spec.name, None) if isinstance(value, Section) else value.get(spec.name)
+            if found is not None or spec.optional:
+                form.write(self, spec, found)
+        self.show_secret_notes()
+
+    def read_form(self) -> dict[str, Any]:
+        """Widget values as the section model's input (secrets as references, see `secret_ref`);
+        fields not on this page are kept as the answers file has them."""
+        from mabs_wizard.answers.formspec import form_fields
+        from mabs_wizard.answers.models import SECTIONS
+        from mabs_wizard.screens import form
+
+        shown = self.specs()
+        values: dict[str, Any] = {}
+        typed = {s.name: form.has_value(self, s) for s in shown if s.secret}
+        for spec in shown:
+            if spec.secret:
+                pair = _pair(spec.name, typed)
+                ref = self.secret_ref(spec.name, self.query_one(f"#{spec.name}", Input).value, required=spec.required,
+                                      force_typed=pair)
+                if ref is not None:
+                    values[spec.name] = ref
+                continue
+            given, value = self.read_field(spec)
+            if given:
+                values[spec.name] = value
+        names = {s.name for s in shown}
+        for spec in form_fields(self.SECTION, SECTIONS[self.SECTION]):
+            if spec.name not in names:
+                kept = self.prefilled_ref(spec.name)
+                if kept is not None:
+                    values[spec.name] = kept
+        return values
+
+    def read_field(self, spec: FieldSpec) -> tuple[bool, Any]:
+        """(given, value) of one field; a page overrides this where its widgets say more."""
+        from mabs_wizard.screens import form
+
+        return form.read(self, spec)
+
+    # ------------------------------------------------------------------ secrets
 
     def prefilled_ref(self, name: str) -> Any:
-        from mabs_wizard.answers.models import Section
+        from mabs_wizard.answers.section import Section
 
         value = self.state.value(self.SECTION)
         if isinstance(value, Section):
@@ -320,11 +379,15 @@ class FormPage(WizardPage):
         self.state.forget_secret(path)
         return None
 
-    def show_ref_note(self, name: str, *, pair_of: str | None = None) -> None:
-        """Under a secret field: where its value comes from when nothing is typed (never the value).
+    def show_secret_notes(self) -> None:
+        """Under each secret field: where its value comes from when nothing is typed (never the value)."""
+        for spec in self.specs():
+            if spec.secret:
+                base = spec.name.removeprefix("confirm_")
+                self.show_ref_note(spec.name, pair_of=base if base != spec.name else None)
 
-        `pair_of`: the confirmation of that field; no note when both come from the same place.
-        """
+    def show_ref_note(self, name: str, *, pair_of: str | None = None) -> None:
+        """`pair_of`: the field this one confirms; no note when both come from the same place."""
         ref = self.prefilled_ref(name)
         field = self.fields().get(f"{self.SECTION}.{name}")
         if field is None:
@@ -345,10 +408,12 @@ class FormPage(WizardPage):
             return ""
         return hashlib.blake2b("\0".join(typed).encode(), key=self.state.digest_key).hexdigest()
 
+    # ------------------------------------------------------------------ findings
+
     def fields(self) -> dict[str, Field]:
         return {f.path: f for f in self.query(Field)}
 
-    def field_for(self, path: str) -> Field | None:
+    def field_for_path(self, path: str) -> Field | None:
         fields = self.fields()
         while path:
             if path in fields:
@@ -360,7 +425,10 @@ class FormPage(WizardPage):
         return self.state.validate_form(self.SECTION, self.read_form())
 
     def show_findings(self, findings: Iterable[Finding]) -> None:
-        """Each error or warning under the field it names; the rest at the top of the form."""
+        """Each error or warning under the field it names (in the operator's words); the rest at the
+        top of the form."""
+        from mabs_wizard.screens.words import on_screen
+
         fields = self.fields()
         for field in fields.values():
             field.set_error(None)
@@ -369,10 +437,11 @@ class FormPage(WizardPage):
         for finding in sorted(findings, key=lambda f: f.level != "error"):
             if finding.level == "pass":
                 continue
-            target = self.field_for(finding.field) if finding.field != self.SECTION else None
+            finding = on_screen(finding)
+            target = self.field_for_path(finding.field) if finding.field != self.SECTION else None
             text = finding.message + (f" → {finding.remedy}" if finding.remedy else "")
             if target is None:
-                general.append(("✗ " if finding.level == "error" else "! ") + text)
+                general.append(f"{MARKS[finding.level]} {text}")
             elif target.path not in shown:
                 shown[target.path] = finding.level
                 (target.set_error if finding.level == "error" else target.set_warning)(text)
@@ -392,6 +461,7 @@ class FormPage(WizardPage):
 
         model, findings = self.validate_form()
         self.show_findings(findings)
+        self._judged = True
         if model is None or has_errors(findings):
             self.focus_first_error()
             return False
@@ -404,6 +474,34 @@ class FormPage(WizardPage):
         self.state.commit(self.SECTION, model, secrets_digest=self.typed_secrets_digest())
         return True
 
+    # ------------------------------------------------------------------ judged again while typing
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(RadioSet.Changed)
+    @on(Checkbox.Changed)
+    def _edited(self, event: Any) -> None:
+        if not self._judged or not self.is_mounted:
+            return
+        # What the operator just changed no longer carries the old verdict; the whole form is
+        # judged again once typing pauses, off the UI thread (rules may read files).
+        for node in event.control.ancestors_with_self:
+            if isinstance(node, Field):
+                node.set_error(None)
+                break
+        if self._rejudge_timer is not None:
+            self._rejudge_timer.stop()
+        self._rejudge_timer = self.set_timer(REJUDGE_DELAY, self._rejudge_later, name="rejudge")
+
+    def _rejudge_later(self) -> None:
+        self._rejudge_timer = None
+        values = self.read_form()
+        self.run_worker(lambda: self._rejudge(values), thread=True, exclusive=True, group=f"judge-{self.KEY}")
+
+    def _rejudge(self, values: dict[str, Any]) -> None:
+        _, findings = self.state.validate_form(self.SECTION, values)
+        self.app.call_from_thread(self.show_findings, findings)
+
     def draft_sections(self) -> dict[str, Section]:
         from pydantic import ValidationError
 
@@ -411,5 +509,12 @@ class FormPage(WizardPage):
 
         try:
             return {self.SECTION: SECTIONS[self.SECTION].model_validate(self.read_form())}
-        except (ValidationError, NotImplementedError):
+        except ValidationError:
             return {}
+
+
+def _pair(name: str, typed: Mapping[str, bool]) -> bool:
+    """Whether either field of a secret and its confirmation was typed: then both are typed values."""
+    base = name.removeprefix("confirm_")
+    return typed.get(base, False) or typed.get(f"confirm_{base}", False)
+

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import Input, Static
 
 from mabs_wizard.answers.localpath import parse_local_path
-from mabs_wizard.answers.models import Section
 from mabs_wizard.errors import InputError
-from mabs_wizard.screens.base import FormPage
-from mabs_wizard.screens.widgets.field import Field
+from mabs_wizard.screens.page import FormPage
 
 
 def _fmt(n: int) -> str:
@@ -38,27 +32,10 @@ destination's file system.
 """
 
     def compose_form(self) -> ComposeResult:
-        yield Field("extraction.source", "Installer folder", Input(id="source", compact=True, placeholder="folder with the .exe and .bin parts"))
+        source, destination = self.specs()
+        yield self.field_for(source)
         yield Static("", id="media-parts", markup=False)
-        yield Field("extraction.destination", "Extract to", Input(id="destination", compact=True, placeholder="new or empty folder"))
-
-    def fill_form(self, value: Section | Mapping[str, Any]) -> None:
-        get = (lambda k: getattr(value, k, None)) if isinstance(value, Section) else value.get
-        for name in ("source", "destination"):
-            found = get(name)
-            if found is not None:
-                self.query_one(f"#{name}", Input).value = str(found)
-
-    def read_form(self) -> dict[str, Any]:
-        values: dict[str, Any] = {
-            "source": self.query_one("#source", Input).value.strip(),
-            "destination": self.query_one("#destination", Input).value.strip(),
-        }
-        # Execute setup.exe is chosen on the finish page; keep what is known so far.
-        execute = self.prefilled_ref("execute_setup")
-        if execute is not None:
-            values["execute_setup"] = execute
-        return {k: v for k, v in values.items() if v != ""}
+        yield self.field_for(destination)
 
     def refresh_view(self) -> None:
         self.discover_media(self.query_one("#source", Input).value.strip())
@@ -115,3 +92,6 @@ destination's file system.
             return
         where, free, total = measured
         field.set_note(f"free space: {_fmt(free)} of {_fmt(total)} (at {where})")
+
+
+Page = ExtractDestination

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from mabs_wizard.answers.models import ExtractionAnswers
-from mabs_wizard.screens.base import WizardPage
+from mabs_wizard.screens.page import WizardPage
 from mabs_wizard.screens.widgets.toggles import Check
 
 
@@ -51,3 +51,6 @@ collecting the setup settings, and hands the exact `Setup.exe` command over to t
             # The files are extracted either way: this choice changes the handover only.
             self.state.commit("extraction", ext.model_copy(update={"execute_setup": chosen}), redo=False)
         return True
+
+
+Page = ExtractFinish

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from textual import work
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, ProgressBar, Static
 
-from mabs_wizard.errors import Cancelled, WizardError
-from mabs_wizard.events import CancelToken, Event, Message, Progress, StepDone
-from mabs_wizard.screens.base import WizardPage
+from mabs_wizard.events import Event, Message, Progress, StepDone
+from mabs_wizard.screens.page import WizardPage
+from mabs_wizard.screens.widgets.event_log import MARK
 
 
 def _fmt(n: float) -> str:
@@ -45,7 +46,6 @@ half-written in the destination. After a stop or a failure, Back returns to the 
 
     def __init__(self) -> None:
         super().__init__()
-        self.token: CancelToken | None = None
         self.state_text = "idle"  # idle | running | done | cancelled | failed
 
     def compose_body(self) -> ComposeResult:
@@ -66,7 +66,6 @@ half-written in the destination. After a stop or a failure, Back returns to the 
 
     def start(self) -> None:
         self.state_text = "running"
-        self.busy = True
         self.set_next(enabled=False)
         self.set_back(False)
         self.query_one("#stop", Button).disabled = False
@@ -76,29 +75,13 @@ half-written in the destination. After a stop or a failure, Back returns to the 
         self.query_one("#progress-messages", Static).update("")
         self.query_one("#progress-title", Static).update("Extracting the installer files…")
         self.query_one("#bar", ProgressBar).update(total=None, progress=0)
-        self.token = CancelToken()
-        self.wizard.cancel_token = self.token
-        self.extract(self.token)
+        self.run_work(self._extract, done=self._finished, failed=self._ended, group="extraction")
 
-    @work(thread=True, exclusive=True, group="extraction")
-    def extract(self, token: CancelToken) -> None:
+    def _extract(self, token: Any) -> Any:
         from mabs_wizard import flow
 
-        def emit(event: Event) -> None:
-            self.app.call_from_thread(self.on_engine_event, event)
-
-        try:
-            ctx = self.state.run_context(emit, token)
-            outcome = flow.run_step("extraction", self.state.answers_so_far(), ctx)
-            self.state.store = ctx.store
-        except Cancelled:
-            self.app.call_from_thread(self._ended, "cancelled", ["Extraction stopped; the staging folder was removed."])
-        except WizardError as exc:
-            self.app.call_from_thread(self._ended, "failed", [str(exc), *getattr(exc, "problems", [])])
-        except OSError as exc:
-            self.app.call_from_thread(self._ended, "failed", [f"cannot extract: {exc.strerror or exc}"])
-        else:
-            self.app.call_from_thread(self._finished, outcome)
+        ctx = self.state.run_context(self.events_to(self.on_engine_event), token)
+        return flow.run_step("extraction", self.state.answers_so_far(), ctx)
 
     def on_engine_event(self, event: Event) -> None:
         if isinstance(event, Progress):
@@ -109,7 +92,7 @@ half-written in the destination. After a stop or a failure, Back returns to the 
                 self.query_one("#progress-current", Static).update(f"File: {event.current}")
         elif isinstance(event, Message):
             box = self.query_one("#progress-messages", Static)
-            mark = {"error": "✗", "warning": "!", "pass": "✓"}.get(event.level, "·")
+            mark = MARK.get(event.level, "·")
             old = str(box.render())
             box.update((old + "\n" if old else "") + f"{mark} {event.text}")
         elif isinstance(event, StepDone) and event.summary:
@@ -121,8 +104,6 @@ half-written in the destination. After a stop or a failure, Back returns to the 
 
     def _show_done(self) -> None:
         self.state_text = "done"
-        self.busy = False
-        self.wizard.cancel_token = None
         done = self.state.outcomes["extraction"]
         result = done.result
         bar = self.query_one("#bar", ProgressBar)
@@ -139,8 +120,8 @@ half-written in the destination. After a stop or a failure, Back returns to the 
 
     def _ended(self, how: str, lines: list[str]) -> None:
         self.state_text = how
-        self.busy = False
-        self.wizard.cancel_token = None
+        if how == "cancelled":
+            lines = ["Extraction stopped; the staging folder was removed."]
         title = "Extraction stopped." if how == "cancelled" else "Extraction failed."
         self.query_one("#progress-title", Static).update(title)
         self.query_one("#progress-messages", Static).update("\n".join(f"✗ {line}" for line in lines if line))
@@ -157,8 +138,7 @@ half-written in the destination. After a stop or a failure, Back returns to the 
         self.wizard.show("extract_destination")
 
     def action_cancel(self) -> None:
-        if self.busy and self.token is not None:
-            self.token.cancel()
+        if self.stop_work():
             self.query_one("#progress-title", Static).update("Stopping…")
             return
         super().action_cancel()
@@ -166,11 +146,13 @@ half-written in the destination. After a stop or a failure, Back returns to the 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "stop":
             event.stop()
-            if self.token is not None:
-                self.token.cancel()
+            if self.stop_work():
                 self.query_one("#progress-title", Static).update("Stopping…")
             return
         if event.button.id == "retry":
             event.stop()
             self.start()
             return
+
+
+Page = ExtractProgress

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from mabs_wizard.screens.base import WizardPage
+from mabs_wizard.screens.page import WizardPage
 
 INTRO = (
     "Microsoft Azure Backup Server setup.\n\n"
@@ -27,3 +27,6 @@ machine when it is that server.
 
     def compose_body(self) -> ComposeResult:
         yield Static(INTRO, classes="intro", markup=False)
+
+
+Page = SetupWelcome

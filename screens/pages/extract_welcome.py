@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from mabs_wizard.screens.base import WizardPage
+from mabs_wizard.screens.page import WizardPage
 
 INTRO = (
     "This wizard prepares a Microsoft Azure Backup Server (MABS) installation, in the order of the "
@@ -45,3 +45,6 @@ wizard goes straight to the first screen that still needs input.
                 lines.append(f"! {len(state.prefill_problems)} problem(s) in it; the screens concerned show them.")
         lines.append(f"Output folder: {state.output_dir}")
         self.query_one("#welcome-answers", Static).update("\n".join(lines))
+
+
+Page = ExtractWelcome

@@ -8,16 +8,13 @@ anywhere but the passphrase file and the secret store.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from textual import on
 from textual.app import ComposeResult
+from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
-from mabs_wizard.answers.models import Section
-from mabs_wizard.screens.base import FormPage
-from mabs_wizard.screens.widgets.field import Field
+from mabs_wizard.answers.formspec import FieldSpec
+from mabs_wizard.screens.page import FormPage
 from mabs_wizard.screens.widgets.toggles import Check
 
 
@@ -36,37 +33,18 @@ folder on the server for the unattended setup's `PassphraseSaveLocation`.
 """
 
     def compose_form(self) -> ComposeResult:
-        yield Field("encryption.passphrase", "Passphrase", Input(id="passphrase", password=True, compact=True),
-                    Button("Generate", id="generate", compact=True))
-        yield Field("encryption.confirm_passphrase", "Confirm passphrase", Input(id="confirm_passphrase", password=True, compact=True),
-                    Check("Show", id="reveal", compact=True))
-        yield Static("", id="strength", classes="field-note -shown", markup=False)
-        yield Field("encryption.save_location", "Save location", Input(id="save_location", compact=True, placeholder="existing folder, off the server"))
-        yield Field("encryption.target_save_location", "Target folder", Input(id="target_save_location", compact=True,
-                                                                              placeholder="C:\\MABSSetup\\Passphrase"))
+        for spec in self.specs():
+            yield self.field_for(spec)
+            if spec.name == "confirm_passphrase":
+                yield Static("", id="strength", classes="field-note -shown", markup=False)
         yield Static("", id="encryption-status", classes="status-line", markup=False)
 
-    def fill_form(self, value: Section | Mapping[str, Any]) -> None:
-        get = (lambda k: getattr(value, k, None)) if isinstance(value, Section) else value.get
-        for name in ("save_location", "target_save_location"):
-            found = get(name)
-            self.query_one(f"#{name}", Input).value = "" if found is None else str(found)
-        self.show_ref_note("passphrase")
-        self.show_ref_note("confirm_passphrase", pair_of="passphrase")
-
-    def read_form(self) -> dict[str, Any]:
-        value = self.query_one("#passphrase", Input).value
-        confirm = self.query_one("#confirm_passphrase", Input).value
-        typed = bool(value or confirm)
-        values: dict[str, Any] = {"passphrase": self.secret_ref("passphrase", value, required=True, force_typed=typed)}
-        confirm_ref = self.secret_ref("confirm_passphrase", confirm, required=False, force_typed=typed)
-        if confirm_ref is not None:
-            values["confirm_passphrase"] = confirm_ref
-        for name in ("save_location", "target_save_location"):
-            text = self.query_one(f"#{name}", Input).value.strip()
-            if text:
-                values[name] = text
-        return values
+    def beside(self, spec: FieldSpec) -> tuple[Widget, ...]:
+        if spec.name == "passphrase":
+            return (Button("Generate", id="generate", compact=True),)
+        if spec.name == "confirm_passphrase":
+            return (Check("Show", id="reveal", compact=True),)
+        return ()
 
     def refresh_view(self) -> None:
         self.live_feedback()
@@ -105,3 +83,6 @@ folder on the server for the unattended setup's `PassphraseSaveLocation`.
             strength.update(f"strength (estimate): {est.label}, about {est.bits:.0f} bits; {len(value)} characters")
         else:
             strength.update("")
+
+
+Page = EncryptionSetting

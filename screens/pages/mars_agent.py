@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from mabs_wizard.errors import WizardError
-from mabs_wizard.screens.base import WizardPage
+from mabs_wizard.screens.page import WizardPage
 
 
 class MarsAgent(WizardPage):
@@ -30,13 +30,13 @@ command is part of the handover (completion page, and the `mars-cmd` export).
         yield Static("", id="mars-handover", classes="status-line", markup=False)
 
     def refresh_view(self) -> None:
-        from mabs_wizard import flow
+        from mabs_wizard.handover import handover
 
         command = mars_command(self.state)
         self.query_one("#mars-command", Static).update(command)
         try:
             ctx = self.state.check_context()
-            plan = flow.handover(self.state.answers_so_far(), ctx)
+            plan = handover(self.state.answers_so_far(), ctx)
         except (WizardError, AttributeError) as exc:
             self.query_one("#mars-handover", Static).update(f"Handover not known yet: {exc}")
             return
@@ -58,3 +58,6 @@ def mars_command(state: Any) -> str:
     if plan.use_proxy and plan.proxy_user:
         switches += ["/pw", "<proxy password, asked on the target>"]
     return "MARSAgent\\MARSAgentInstaller.exe " + " ".join(switches)
+
+
+Page = MarsAgent

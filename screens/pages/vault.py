@@ -6,7 +6,6 @@ this page shows what they found: vault, subscription, region, and the certificat
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import timezone
 from pathlib import Path
 from typing import Any
@@ -15,14 +14,15 @@ from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
+from mabs_wizard.answers.formspec import FieldSpec
 from mabs_wizard.answers.localpath import parse_local_path
-from mabs_wizard.answers.models import Section
+from mabs_wizard.answers.section import Section
 from mabs_wizard.errors import InputError, WizardError
 from mabs_wizard.findings import Finding
-from mabs_wizard.screens.base import FormPage
-from mabs_wizard.screens.widgets.field import Field
+from mabs_wizard.screens.page import FormPage
 
 
 class VaultIdentification(FormPage):
@@ -41,12 +41,12 @@ certificate's validity. Current MARS agents accept a file up to 10 days old, old
 """
 
     def compose_form(self) -> ComposeResult:
-        yield Field("vault.credentials_file", "Vault credentials",
-                    Input(id="credentials_file", compact=True, placeholder="….VaultCredentials"),
-                    Button("Browse…", id="browse", compact=True))
-        yield Field("vault.target_path", "Path on target", Input(id="target_path", compact=True, placeholder="C:\\MABSSetup\\vault.VaultCredentials"))
+        yield from super().compose_form()
         yield Static("", id="vault-details", classes="status-line")
         yield Static("", id="vault-status", classes="status-line", markup=False)
+
+    def beside(self, spec: FieldSpec) -> tuple[Widget, ...]:
+        return (Button("Browse…", id="browse", compact=True),) if spec.name == "credentials_file" else ()
 
     def validate_form(self) -> tuple[Section | None, list[Finding]]:
         # What the inspection just judged (same values, same moment) is not parsed again on Next.
@@ -55,23 +55,6 @@ certificate's validity. Current MARS agents accept a file up to 10 days old, old
         if cached is not None and cached[0] == values and abs((self.state.clock() - cached[3]).total_seconds()) < 60:
             return cached[1], cached[2]  # the final run judges the file again at its own moment
         return self.state.validate_form(self.SECTION, values)
-
-    def fill_form(self, value: Section | Mapping[str, Any]) -> None:
-        get = (lambda k: getattr(value, k, None)) if isinstance(value, Section) else value.get
-        for name in ("credentials_file", "target_path"):
-            found = get(name)
-            self.query_one(f"#{name}", Input).value = "" if found is None else str(found)
-
-    def read_form(self) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        for name in ("credentials_file", "target_path"):
-            text = self.query_one(f"#{name}", Input).value.strip()
-            if text:
-                values[name] = text
-        kept = self.prefilled_ref("max_age_hours")
-        if kept is not None:
-            values["max_age_hours"] = kept
-        return values
 
     def refresh_view(self) -> None:
         # Once the page is on the screen: the inspection (a certificate to load) would compete
@@ -110,17 +93,22 @@ certificate's validity. Current MARS agents accept a file up to 10 days old, old
     @work(thread=True, exclusive=True, group="vault")
     def inspect(self, values: dict[str, Any]) -> None:
         # Parsing checks a certificate (PKCS#12): off the UI thread.
-        from mabs_wizard.vault import parse_vault_credentials
+        from mabs_wizard.steps.vault import credentials
 
         if "credentials_file" not in values:
             self.app.call_from_thread(self._show, None, [])
             return
-        model, findings = self.state.validate_form(self.SECTION, values)
+        try:
+            ctx = self.state.check_context()
+        except WizardError:
+            ctx = None
+        model, findings = self.state.validate_form(self.SECTION, values, ctx=ctx)
         self._inspected = (values, model, findings, self.state.clock())
         creds = None
-        if model is not None:
+        if model is not None and ctx is not None:
             try:
-                creds = parse_vault_credentials(model.credentials_file)  # type: ignore[attr-defined]
+                # The judging above parsed the file in this context: this is the same parse, not a second.
+                creds = credentials(ctx, model.credentials_file)  # type: ignore[attr-defined]
             except (InputError, WizardError, OSError):
                 creds = None
         self.app.call_from_thread(self._show, creds, findings)
@@ -159,3 +147,6 @@ certificate's validity. Current MARS agents accept a file up to 10 days old, old
         status.add_class({"valid": "status-ok", "invalid": "status-bad"}.get(verdict, "status-warn"))
         status.update(f"Certificate status: {verdict}")
         self.show_findings(findings)
+
+
+Page = VaultIdentification

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from mabs_wizard.answers.models import ExtractionAnswers
-from mabs_wizard.screens.base import WizardPage
+from mabs_wizard.screens.page import WizardPage
 
 
 class ExtractReady(WizardPage):
@@ -36,3 +36,6 @@ and can be cancelled at any time; a cancelled run removes what it wrote.
                 text += "Verify the extraction location, and select Extract."
         self.query_one("#ready-details", Static).update(text)
         self.set_next("Next >" if "extraction" in self.state.outcomes else "Extract")
+
+
+Page = ExtractReady

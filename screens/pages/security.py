@@ -7,18 +7,13 @@ every keystroke; the UI only maps each finding code to its line. Values stay in 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Input, Static
 
-from mabs_wizard.answers.models import Section
 from mabs_wizard.errors import WizardError
 from mabs_wizard.findings import Finding
-from mabs_wizard.screens.base import FormPage, describe_secret_ref
-from mabs_wizard.screens.widgets.field import Field
+from mabs_wizard.screens.page import FormPage, describe_secret_ref
 
 # Rule lines, in the order of the MABS screen's text; each is failed by the finding codes listed.
 RULES = (
@@ -46,23 +41,8 @@ save only where it is kept. Leave both fields empty to use the answers file's re
 
     def compose_form(self) -> ComposeResult:
         yield Static("", id="accounts", markup=False)
-        yield Field("security.password", "Password", Input(id="password", password=True, compact=True))
-        yield Field("security.confirm_password", "Confirm password", Input(id="confirm_password", password=True, compact=True))
+        yield from super().compose_form()
         yield Static("", id="rules", classes="status-line", markup=False)
-
-    def fill_form(self, value: Section | Mapping[str, Any]) -> None:
-        self.show_ref_note("password")
-        self.show_ref_note("confirm_password", pair_of="password")
-
-    def read_form(self) -> dict[str, Any]:
-        password = self.query_one("#password", Input).value
-        confirm = self.query_one("#confirm_password", Input).value
-        typed = bool(password or confirm)
-        values: dict[str, Any] = {"password": self.secret_ref("password", password, required=True, force_typed=typed)}
-        confirm_ref = self.secret_ref("confirm_password", confirm, required=False, force_typed=typed)
-        if confirm_ref is not None:
-            values["confirm_password"] = confirm_ref
-        return values
 
     def refresh_view(self) -> None:
         from mabs_wizard.steps.security import restricted_accounts
@@ -90,6 +70,8 @@ save only where it is kept. Leave both fields empty to use the answers file's re
         _, findings = self.validate_form()
         head = "" if password or confirm else f"Password {describe_secret_ref(ref)}:\n"
         rules.update(head + self.checklist(findings))
+        if self._judged:  # the rule is cheap: the field's message follows every keystroke
+            self.show_findings(findings)
 
     @staticmethod
     def checklist(findings: list[Finding]) -> str:
@@ -101,3 +83,6 @@ save only where it is kept. Leave both fields empty to use the answers file's re
         other = [f for f in findings if f.level == "error" and not any(f.code in c for _, c in RULES)]
         lines += [f"✗ {f.message}" for f in other]
         return "\n".join(lines)
+
+
+Page = SecuritySettings

@@ -8,17 +8,14 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, Input, RadioSet, Select, Static
+from textual.widgets import Button, Input, RadioSet, Static
 
-from mabs_wizard.answers.models import Section
+from mabs_wizard.answers.formspec import FieldSpec
+from mabs_wizard.answers.section import Section
 from mabs_wizard.findings import Finding, has_errors
-from mabs_wizard.screens.base import FormPage
-from mabs_wizard.screens.widgets.field import Field
+from mabs_wizard.screens.page import FormPage
 from mabs_wizard.screens.widgets.findings_table import FindingsTable
 from mabs_wizard.screens.widgets.toggles import Choice, Radio
-
-VERSIONS = [("MABS V4 (Windows Server 2019/2022)", "v4"), ("MABS V3 (Windows Server 2016/2019)", "v3")]
-PLATFORMS = [("Azure Stack VM", "azure-stack"), ("Azure VM", "azure-vm"), ("On-premises", "on-premises")]
 
 
 class Prerequisites(FormPage):
@@ -42,43 +39,30 @@ minimum (Azure Stack: A2, two cores and 3.5 GB).
         self.checked = False
 
     def compose_form(self) -> ComposeResult:
+        # Where the facts come from is the choice of a facts file (facts_file set) or none (None).
         with Horizontal(classes="field-row"):
             yield Static("Facts from", classes="field-label")
             with Choice(id="facts-source", compact=True, classes="-horizontal"):
                 yield Radio("Facts file", id="src-file", value=True, compact=True)
                 yield Radio("This machine", id="src-probe", compact=True)
-        yield Field("prerequisites.facts_file", "Facts file", Input(id="facts-file", compact=True, placeholder="facts JSON collected on the server"))
-        yield Field("prerequisites.mabs_version", "MABS version", Select(VERSIONS, value="v4", allow_blank=False, id="mabs-version", compact=True))
-        yield Field("prerequisites.platform", "Platform", Select(PLATFORMS, value="azure-stack", allow_blank=False, id="platform", compact=True))
+        yield from super().compose_form()
         with Horizontal(classes="button-row"):
             yield Button("Check", id="prereq-check", compact=True, variant="primary")
         yield Static("", id="prereq-status", classes="status-line", markup=False)
         yield FindingsTable(id="prereq-findings")
 
     def fill_form(self, value: Section | Mapping[str, Any]) -> None:
-        get = (lambda k: getattr(value, k, None)) if isinstance(value, Section) else value.get
-        facts_file = get("facts_file")
-        self.query_one("#facts-file", Input).value = str(facts_file) if facts_file else ""
+        super().fill_form(value)
+        facts_file = getattr(value, "facts_file", None) if isinstance(value, Section) else value.get("facts_file")
         self.query_one("#src-file" if facts_file else "#src-probe", Radio).value = True
-        if get("mabs_version") in ("v3", "v4"):
-            self.query_one("#mabs-version", Select).value = get("mabs_version")
-        if get("platform") in dict((v, k) for k, v in PLATFORMS):
-            self.query_one("#platform", Select).value = get("platform")
 
-    def read_form(self) -> dict[str, Any]:
-        use_file = self.query_one("#src-file", Radio).value
-        text = self.query_one("#facts-file", Input).value.strip()
-        values: dict[str, Any] = {
-            "mabs_version": self.query_one("#mabs-version", Select).value,
-            "platform": self.query_one("#platform", Select).value,
-        }
-        if use_file:
-            # An empty path with "Facts file" chosen is an error, not a silent probe of this machine.
-            values["facts_file"] = text if text else None
-        return values
+    def read_field(self, spec: FieldSpec) -> tuple[bool, Any]:
+        if spec.name == "facts_file" and not self.query_one("#src-file", Radio).value:
+            return False, None  # This machine: no facts file
+        return super().read_field(spec)
 
     def refresh_view(self) -> None:
-        self.query_one("#facts-file", Input).disabled = not self.query_one("#src-file", Radio).value
+        self.query_one("#facts_file", Input).disabled = not self.query_one("#src-file", Radio).value
         self.query_one("#prereq-check", Button).label = "Check again" if self.checked else "Check"
         if not self.checked:
             self.query_one("#prereq-status", Static).update(
@@ -89,7 +73,7 @@ minimum (Azure Stack: A2, two cores and 3.5 GB).
         self.refresh_view()
 
     def form_problem(self) -> Finding | None:
-        if self.query_one("#src-file", Radio).value and not self.query_one("#facts-file", Input).value.strip():
+        if self.query_one("#src-file", Radio).value and not self.query_one("#facts_file", Input).value.strip():
             return Finding(level="error", code="form.facts-file", field="prerequisites.facts_file",
                            message="type the path of the facts file, or choose This machine")
         return None
@@ -153,3 +137,6 @@ minimum (Azure Stack: A2, two cores and 3.5 GB).
         self.query_one("#prereq-check", Button).disabled = False
         self.show_findings(findings)
         self.refresh_view()
+
+
+Page = Prerequisites

@@ -9,18 +9,17 @@ from typing import Any
 
 from rich.table import Table
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, ProgressBar, RichLog, Static
 
-from mabs_wizard.errors import Cancelled, WizardError
-from mabs_wizard.events import CancelToken, Event, Message, Progress, StepDone, StepStarted
-from mabs_wizard.screens.base import WizardPage
+from mabs_wizard.errors import WizardError
+from mabs_wizard.events import Event, Progress
+from mabs_wizard.screens.page import WizardPage
+from mabs_wizard.screens.widgets.event_log import STATUS_MARK, event_line
 
 EXPORTS = {"export-mabs-ini": "mabs-ini", "export-mars-cmd": "mars-cmd", "export-ps1": "ps1"}  # button -> format
 PART_NAMES = {"extraction": "Extract installer", "proxy": "Connectivity and proxy"}
-STATUS_MARK = {"done": "✓", "checked": "✓", "handed-over": "→", "skipped": "·", "failed": "✗"}
 
 
 class Completion(WizardPage):
@@ -41,7 +40,6 @@ the wizard.
 
     def __init__(self) -> None:
         super().__init__()
-        self.token: CancelToken | None = None
         self.failed = False
 
     def compose_body(self) -> ComposeResult:
@@ -64,69 +62,47 @@ the wizard.
             self.start()
 
     def start(self) -> None:
-        self.busy = True
         self.failed = False
         self.set_next(enabled=False)
         self.set_back(False)
         self.query_one("#completion-log", RichLog).clear()
         self.query_one("#completion-log", RichLog).display = True
         self.query_one("#completion-bar", ProgressBar).display = True
-        self.token = CancelToken()
-        self.wizard.cancel_token = self.token
-        self.finish_run(self.token)
+        self.run_work(self._finish_run, done=self._finished, failed=self._failed, group="completion")
 
-    @work(thread=True, exclusive=True, group="completion")
-    def finish_run(self, token: CancelToken) -> None:
+    def _finish_run(self, token: Any) -> tuple[Any, Path, Path]:
         from mabs_wizard import flow
         from mabs_wizard.manifest import MANIFEST_NAME
 
-        def emit(event: Event) -> None:
-            self.app.call_from_thread(self.on_engine_event, event)
-
+        answers = self.state.answers()
+        ctx = self.state.run_context(self.events_to(self.on_engine_event), token, ask=self.wizard.ask_store_password)
         try:
-            answers = self.state.answers()
-            self.wizard.ensure_store(token)
-            ctx = self.state.run_context(emit, token)
             manifest = flow.run(answers, ctx, done=dict(self.state.outcomes))
+        finally:
             self.state.store = ctx.store
-            path = self.state.output_dir / MANIFEST_NAME
-            saved = self.wizard.save_answers(self.wizard.default_answers_path(), answers_model=answers)
-        except Cancelled:
-            self.app.call_from_thread(self._failed, ["stopped by the operator"])
-            return
-        except WizardError as exc:
-            self.app.call_from_thread(self._failed, [str(exc), *getattr(exc, "problems", [])])
-            return
-        except OSError as exc:
-            self.app.call_from_thread(self._failed, [f"cannot write: {exc}"])
-            return
-        self.app.call_from_thread(self._finished, manifest, path, saved)
+        saved = self.wizard.save_answers(self.wizard.default_answers_path(), answers_model=answers)
+        return manifest, self.state.output_dir / MANIFEST_NAME, saved
 
     def on_engine_event(self, event: Event) -> None:
-        log = self.query_one("#completion-log", RichLog)
-        if isinstance(event, StepStarted):
-            log.write(f"▶ {event.title}")
-        elif isinstance(event, Progress):
+        if isinstance(event, Progress):
             self.query_one("#completion-bar", ProgressBar).update(total=max(event.total, 1), progress=event.done)
-        elif isinstance(event, Message):
-            mark = {"error": "✗", "warning": "!", "pass": "✓"}.get(event.level, "·")
-            log.write(f"│ {mark} {event.text}")
-        elif isinstance(event, StepDone):
-            log.write(f"└ {STATUS_MARK.get(event.status, '·')} {event.status}" + (f" ({event.summary})" if event.summary else ""))
+            return
+        line = event_line(event)
+        if line:
+            self.query_one("#completion-log", RichLog).write(line)
 
-    def _failed(self, lines: list[str]) -> None:
-        self.busy = False
+    def _failed(self, how: str, lines: list[str]) -> None:
         self.failed = True
-        self.wizard.cancel_token = None
         log = self.query_one("#completion-log", RichLog)
         for line in lines:
             log.write(f"✗ {line}")
-        self.query_one("#completion-title", Static).update("✗ Not finished: go Back, fix what is reported, and come here again.")
+        self.query_one("#completion-title", Static).update(
+            "Stopped: nothing more was applied." if how == "cancelled"
+            else "✗ Not finished: go Back, fix what is reported, and come here again.")
         self.set_back(True)
 
-    def _finished(self, manifest: Any, path: Path, saved: Path) -> None:
-        self.busy = False
-        self.wizard.cancel_token = None
+    def _finished(self, result: tuple[Any, Path, Path]) -> None:
+        manifest, path, saved = result
         self.state.manifest = manifest
         self.state.manifest_path = path
         self.state.saved_answers = saved
@@ -175,15 +151,10 @@ the wizard.
     async def leave_forward(self) -> bool:
         return self.state.manifest is not None
 
-    def action_cancel(self) -> None:
-        if self.busy and self.token is not None:
-            self.token.cancel()
-            return
-        super().action_cancel()
 
 
 def parts_table(manifest: Any) -> Table:
-    from mabs_wizard.flow import STEPS
+    from mabs_wizard.steps import STEPS
 
     table = Table(box=None, pad_edge=False, expand=True, show_edge=False)
     table.add_column("Part", no_wrap=True, width=28, overflow="ellipsis")
@@ -215,3 +186,6 @@ def where_text(state: Any, manifest: Any) -> str:
     if state.saved_answers is not None:
         lines.append(f"Answers saved: {state.saved_answers}")
     return "\n".join(lines)
+
+
+Page = Completion

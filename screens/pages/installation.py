@@ -6,22 +6,17 @@ hold comes from the engine's `space_plan` (the same numbers its rule judges).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from pydantic import ValidationError
 from textual import on
-from textual.app import ComposeResult
 from textual.widgets import Input
 
-from mabs_wizard.answers.models import InstallationAnswers, Section, SqlAnswers
+from mabs_wizard.answers.winpath import drive_of, is_unc
 from mabs_wizard.errors import WizardError
-from mabs_wizard.screens.base import FormPage
-from mabs_wizard.screens.widgets.field import Field
+from mabs_wizard.screens.page import FormPage
+from mabs_wizard.steps.installation import PATHS, InstallationAnswers
+from mabs_wizard.steps.sql import SqlAnswers
 
 GB = 1024**3
-FIELDS = ("program_files", "database_files", "scratch", "planned_cloud_data_gb", "user_name", "company_name")
-PATHS = ("program_files", "database_files", "scratch")
 
 
 class InstallationSettings(FormPage):
@@ -39,35 +34,6 @@ Folders on the **target** server (Windows paths such as `C:\\Program Files\\...`
 Free space is shown live from the target's facts (the facts file chosen on the prerequisite page).
 On Azure Stack the seed advises the cache on C: and the staging area on the temporary disk D:.
 """
-
-    def compose_form(self) -> ComposeResult:
-        yield Field("installation.program_files", "Program files", Input(id="program_files", compact=True))
-        yield Field("installation.database_files", "Database files", Input(id="database_files", compact=True))
-        yield Field("installation.scratch", "Scratch (cache)", Input(id="scratch", compact=True))
-        yield Field("installation.planned_cloud_data_gb", "Planned cloud data GB",
-                    Input("0", id="planned_cloud_data_gb", compact=True, type="number"))
-        yield Field("installation.user_name", "User name", Input("administrator", id="user_name", compact=True))
-        yield Field("installation.company_name", "Company", Input(id="company_name", compact=True))
-
-    def fill_form(self, value: Section | Mapping[str, Any]) -> None:
-        get = (lambda k: getattr(value, k, None)) if isinstance(value, Section) else value.get
-        for name in FIELDS:
-            found = get(name)
-            if found is not None:
-                text = f"{found:g}" if isinstance(found, float) else str(found)
-                self.query_one(f"#{name}", Input).value = text
-
-    def prefill(self) -> None:
-        defaults = InstallationAnswers()
-        for name in PATHS:
-            self.query_one(f"#{name}", Input).value = getattr(defaults, name)
-        super().prefill()
-
-    def read_form(self) -> dict[str, Any]:
-        values: dict[str, Any] = {name: self.query_one(f"#{name}", Input).value.strip() for name in FIELDS}
-        if values["planned_cloud_data_gb"] == "":
-            values["planned_cloud_data_gb"] = "0"
-        return values
 
     def refresh_view(self) -> None:
         self.show_space()
@@ -105,9 +71,14 @@ On Azure Stack the seed advises the cache on C: and the staging area on the temp
             if facts.os_family != "windows":
                 field.set_note(f"free space: not known ({facts.computer_name} is not the Windows target)")
                 continue
-            volume = facts.volume_of(path) if len(path) >= 2 else None
+            drive = drive_of(path.replace("/", "\\"))
+            if drive is None:
+                # A share, or not a Windows path at all: the error line says which; no space to show.
+                field.set_note("free space: a network share has no local drive" if is_unc(path) else "")
+                continue
+            volume = facts.volume_of(drive + "\\")
             if volume is None:
-                field.set_note(f"drive {path[:2] or '?'} not found on {facts.computer_name}")
+                field.set_note(f"drive {drive} not found on {facts.computer_name}")
                 continue
             need = needs.get(f"installation.{name}")
             drive_total = needs.get(volume.mount.upper())
@@ -117,3 +88,6 @@ On Azure Stack the seed advises the cache on C: and the staging area on the temp
                 if drive_total is not None and drive_total != need:
                     text += f" ({drive_total / GB:.2f} GB with the other folders on {volume.mount})"
             field.set_note(text)
+
+
+Page = InstallationSettings

@@ -313,24 +313,21 @@ def apply_installation(answers: Answers, ctx: RunContext) -> StepOutcome:
 
 
 def apply_proxy(answers: Answers, ctx: RunContext) -> StepOutcome:
-    outcome = apply_checked("proxy")(answers, ctx)
     proxy = answers.proxy
     if not proxy.check:
+        outcome = apply_checked("proxy")(answers, ctx)
         outcome.result["connectivity"] = None
         return outcome
-    from mabs_wizard.connectivity import with_capabilities
+    from mabs_wizard.connectivity import judge_report, with_capabilities
 
     report = _connectivity(answers, ctx).result()
+    verdict = judge_report(report)  # an error if the proxy refused the credentials
+    # A password the proxy refused is not put in the secret store: nothing may use it later.
+    outcome = StepOutcome("checked", _findings("proxy", answers, ctx)) if has_errors(verdict) else apply_checked("proxy")(answers, ctx)
     outcome.result["connectivity"] = with_capabilities(report, proxy.subscription_state)
     for ep in report.endpoints:
         ctx.emit(Message("proxy", "info" if ep.outcome == "reachable" else "warning", f"{ep.url}: {ep.outcome} {ep.detail}".rstrip()))
-    if report.state == "connected":
-        outcome.findings.append(passed("proxy.connected", "proxy.endpoints", "Connected: every Azure Backup endpoint answered"))
-    else:
-        bad = sum(1 for ep in report.endpoints if ep.outcome != "reachable")
-        outcome.findings.append(warning("proxy.not-connected", "proxy.endpoints",
-                                        f"Not connected: {bad} of {len(report.endpoints)} endpoints unreachable from this host",
-                                        "provide proxy details (proxy.use_proxy), or check the firewall allow list; the target may differ from this host"))
+    outcome.findings += verdict
     outcome.status = "done"
     return outcome
 

@@ -3,6 +3,7 @@
     report = check_connectivity(DEFAULT_ENDPOINTS, proxy=ProxyConfig("proxy", 8080, "user", pw))
     report.state            # "connected" | "not-connected"
     report.summary()        # one line
+    judge_report(report)    # findings: pass / not-connected warning / refused-credentials error
     state_table(report.state, "active")   # the seed's row: what backup and restore can still do
 
 The TUI's proxy screen ("Test"), the replay's proxy step and ``mabs-wizard check-connectivity`` all
@@ -11,6 +12,7 @@ call :func:`check_connectivity`.
 
 from mabs_wizard.answers.models import DEFAULT_ENDPOINTS
 from mabs_wizard.connectivity.check import DEADLINE_S, MAX_ENDPOINTS, check_answers, check_connectivity, tls_context
+from mabs_wizard.connectivity.judge import judge_report
 from mabs_wizard.connectivity.report import (
     OUTCOME_TEXT,
     ConnectivityReport,
@@ -50,6 +52,7 @@ __all__ = [
     "SubscriptionState",
     "check_answers",
     "check_connectivity",
+    "judge_report",
     "note_for",
     "parse_endpoint",
     "parse_proxy_url",

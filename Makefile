@@ -3,9 +3,10 @@ PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
 KIT     := demo-kit
-# Debian packages the tests use for real: innoextract (Inno Setup media), tinyproxy (proxy tests),
-# gnome-keyring + dbus (a real Secret Service), unzip (benchmark baseline), openssl (Windows-style PFX).
-APT_PKGS := innoextract tinyproxy gnome-keyring libsecret-tools dbus dbus-daemon unzip openssl
+# Debian packages the tests use for real: innoextract (Inno Setup media), tinyproxy and squid (with
+# its basic_ncsa_auth helper; proxy tests), gnome-keyring + dbus (a real Secret Service), unzip
+# (benchmark baseline), openssl (Windows-style PFX, the squid test's htpasswd).
+APT_PKGS := innoextract tinyproxy squid gnome-keyring libsecret-tools dbus dbus-daemon unzip openssl
 
 .PHONY: run test fuzz bench venv system-deps demo clean schema
 

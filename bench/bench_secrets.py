@@ -22,7 +22,10 @@ def main() -> None:
     from mabs_wizard.passphrase import check_passphrase, generate_passphrase, make_verifier, verify_passphrase
     from mabs_wizard.secret_store import fingerprint, open_store
     from mabs_wizard.secret_store.file_store import EncryptedFileStore
-    from mabs_wizard.vault import parse_vault_credentials, write_demo_vault_credentials
+    from datetime import UTC, datetime
+
+    from mabs_wizard.vault import check_vault, parse_vault_credentials
+    from mabs_wizard.vault.demo import write_demo_vault_credentials
     from tests.keyring_service import applied_env, running_secret_service
 
     value = generate_passphrase()
@@ -39,6 +42,8 @@ def main() -> None:
         vault = base / "v.VaultCredentials"
         rows.append(("write_demo_vault_credentials (RSA-2048)", median_ms(lambda: write_demo_vault_credentials(vault))))
         rows.append(("parse_vault_credentials", median_ms(lambda: parse_vault_credentials(vault))))
+        parsed, now = parse_vault_credentials(vault), datetime.now(UTC)
+        rows.append(("check_vault (rules, on the parsed file)", median_ms(lambda: check_vault(parsed, now=now), 50)))
         store_path = base / "s.enc"
         EncryptedFileStore(store_path, "bench-password").put("svc", "seed", "v")
         rows.append(("file store: open (scrypt n=2**17)", median_ms(lambda: EncryptedFileStore(store_path, "bench-password"), 5)))

@@ -100,7 +100,7 @@ def make_demo_kit(folder: Path, *, media_bytes: int = 30 * 2**20, now: datetime 
     """Write the kit into ``folder`` and return the answers file path."""
     from mabs_wizard.media import make_demo_media
     from mabs_wizard.passphrase import generate_passphrase
-    from mabs_wizard.vault import write_demo_vault_credentials
+    from mabs_wizard.vault.demo import write_demo_vault_credentials
 
     now = now or datetime.now(timezone.utc)
     folder = folder.resolve()

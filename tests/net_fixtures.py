@@ -7,9 +7,14 @@
 * :func:`silent_server` - accepts TCP connections and never says a byte (a hung peer).
 * :func:`dripping_server` - answers one byte every ``interval`` seconds, forever (a slow-loris peer).
 * :func:`closed_port` - a port nothing listens on (connection refused).
+* :func:`unanswered_port` - a listener whose queue is full: a connection to it times out.
 * :func:`tinyproxy` - Debian's real ``tinyproxy`` with ``BasicAuth``, on a free loopback port.
+* :func:`squid` - Debian's real ``squid`` with Basic authentication (``basic_ncsa_auth``), on a free
+  loopback port, allowed to tunnel only to 127.0.0.0/8 and to names under ``.invalid``, which it
+  tries to resolve only through a loopback address where no DNS server listens.
 
-Context managers, plus pytest fixtures that test modules import explicitly. Debian package: tinyproxy.
+Context managers, plus pytest fixtures that test modules import explicitly. Debian packages:
+tinyproxy, squid (its helper basic_ncsa_auth ships in it), openssl (the htpasswd hash).
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ import contextlib
 import datetime as dt
 import http.server
 import ipaddress
+import os
 import shutil
 import socket
 import ssl
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -269,6 +276,29 @@ def closed_port() -> int:
     return free_port()
 
 
+@contextlib.contextmanager
+def unanswered_port() -> Iterator[int]:
+    """A loopback port whose listener never accepts and whose queue is full: Linux drops further
+    SYNs, so a connection attempt times out (what a host behind a dropping firewall looks like)."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind((LOOPBACK, 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(3):  # more than the queue holds
+        filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        filler.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            filler.connect((LOOPBACK, port))
+        fillers.append(filler)
+    try:
+        yield port
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()
+
+
 # --- tinyproxy ------------------------------------------------------------------------------
 
 
@@ -346,6 +376,146 @@ def tinyproxy(folder: Path, *, user: str = PROXY_USER, password: str = PROXY_PAS
             proc.stderr.close()
 
 
+# --- squid ----------------------------------------------------------------------------------
+
+# Where squid sends its DNS queries: a loopback address with (checked at start) no DNS server on it,
+# so every lookup fails on this machine and nothing is ever asked of the network.
+SQUID_DNS = "127.77.0.53"
+
+
+@dataclass(frozen=True)
+class Squid:
+    host: str
+    port: int
+    user: str
+    password: str
+    folder: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def access_log(self) -> str:
+        path = self.folder / "access.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+
+def _udp_port_53_taken() -> bool:
+    """Is anything bound to UDP port 53 on SQUID_DNS or on every address (/proc/net/udp, hex little-endian IPv4)?"""
+    wanted = {f"{int(ipaddress.IPv4Address(SQUID_DNS)).to_bytes(4, 'little').hex().upper()}:0035", "00000000:0035"}
+    try:
+        rows = Path("/proc/net/udp").read_text().splitlines()[1:]
+    except OSError:
+        return False
+    return any(row.split()[1] in wanted for row in rows if len(row.split()) > 1)
+
+
+def _htpasswd(user: str, password: str) -> str:
+    """One htpasswd line in Apache's MD5 format, which basic_ncsa_auth reads; the password goes on stdin."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        raise ProxyStartError("openssl is not installed (Debian package openssl)")
+    hashed = subprocess.run([openssl, "passwd", "-apr1", "-stdin"], input=password + "\n", capture_output=True,
+                            text=True, check=True, timeout=30).stdout.strip()
+    return f"{user}:{hashed}\n"
+
+
+def _squid_conf(folder: Path, port: int, helper: str) -> str:
+    return "\n".join(
+        [
+            f"http_port {LOOPBACK}:{port}",
+            "pid_filename none",
+            f"cache_log {folder / 'cache.log'}",
+            f"access_log stdio:{folder / 'access.log'}",
+            "cache_store_log none",
+            f"coredump_dir {folder}",
+            "cache deny all",
+            "cache_mem 0 MB",
+            "icp_port 0",
+            "htcp_port 0",
+            "pinger_enable off",
+            "netdb_filename none",
+            f"hosts_file {folder / 'hosts'}",
+            f"dns_nameservers {SQUID_DNS}",
+            "dns_timeout 1 seconds",
+            "dns_retransmit_interval 1 seconds",
+            "connect_timeout 1 seconds",
+            "shutdown_lifetime 0 seconds",
+            "visible_hostname mabs-wizard-test-squid",
+            f"auth_param basic program {helper} {folder / 'htpasswd'}",
+            "auth_param basic children 2 startup=1 idle=1",
+            "auth_param basic realm mabs-wizard test proxy",
+            f"acl from_loopback src {LOOPBACK}/32",
+            "acl authenticated proxy_auth REQUIRED",
+            # -n: no reverse lookup of an IP destination to match a domain
+            "acl to_invalid dstdomain -n .invalid",
+            "acl to_loopback dst 127.0.0.0/8",
+            "http_access deny !from_loopback",
+            "http_access deny !authenticated",
+            "http_access allow to_invalid",
+            "http_access allow to_loopback",
+            "http_access deny all",
+            "",
+        ]
+    )
+
+
+@contextlib.contextmanager
+def squid(*, user: str = PROXY_USER, password: str = PROXY_PASSWORD) -> Iterator[Squid]:
+    """Debian's squid on a free loopback port with Basic authentication; stopped (and its folder
+    removed) on exit. Run as root, squid drops to its ``proxy`` user, so its private folder is made
+    outside pytest's 0700 base directory and handed to that user."""
+    exe = shutil.which("squid") or "/usr/sbin/squid"
+    helper = "/usr/lib/squid/basic_ncsa_auth"
+    for path, package in ((exe, "squid"), (helper, "squid (basic_ncsa_auth)")):
+        if not Path(path).exists():
+            raise ProxyStartError(f"{path} is missing (Debian package {package})")
+    if _udp_port_53_taken():
+        raise ProxyStartError(f"a DNS server listens on {SQUID_DNS}:53 or *:53; the squid tests need that address silent")
+    folder = Path(tempfile.mkdtemp(prefix="mw-squid-"))
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        port = free_port()
+        (folder / "htpasswd").write_text(_htpasswd(user, password))
+        (folder / "hosts").write_text(f"{LOOPBACK} localhost\n")
+        (folder / "squid.conf").write_text(_squid_conf(folder, port, helper))
+        if os.geteuid() == 0:
+            import pwd
+
+            account = pwd.getpwnam("proxy")  # Debian's squid runs as proxy when started by root
+            for path in (folder, *folder.iterdir()):
+                os.chown(path, account.pw_uid, account.pw_gid)
+        for path in folder.iterdir():
+            path.chmod(0o600)
+        proc = subprocess.Popen([exe, "-N", "-f", str(folder / "squid.conf")], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+                log = (folder / "cache.log").read_text(errors="replace")[-2000:] if (folder / "cache.log").exists() else ""
+                raise ProxyStartError(f"squid exited with {proc.returncode}: {err.strip()} {log.strip()}")
+            try:
+                with socket.create_connection((LOOPBACK, port), timeout=0.5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise ProxyStartError(f"squid did not listen on {LOOPBACK}:{port} within {START_TIMEOUT} s") from None
+                time.sleep(0.05)  # waiting for another process to bind; nothing to compute meanwhile
+        yield Squid(LOOPBACK, port, user, password, folder)
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+            if proc.stderr:
+                proc.stderr.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 # --- pytest fixtures (import them explicitly into a test module) -----------------------------
 
 
@@ -363,4 +533,10 @@ def https_ok(pki: LoopbackPKI) -> Iterator[HttpsServer]:
 @pytest.fixture(scope="module")
 def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TinyProxy]:
     with tinyproxy(tmp_path_factory.mktemp("tinyproxy")) as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def squid_proxy() -> Iterator[Squid]:
+    with squid() as p:
         yield p

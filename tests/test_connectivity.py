@@ -21,7 +21,6 @@ from mabs_wizard.connectivity import (
     STATE_TABLE,
     ConnectivityReport,
     ProxyConfig,
-    check_answers,
     check_connectivity,
     note_for,
     parse_endpoint,
@@ -377,8 +376,9 @@ def test_bad_proxy_urls(url: str, words: str) -> None:
     assert "Secret-9" not in str(err.value)
 
 
-def test_check_answers_uses_the_proxy_section(https_ok, pki: LoopbackPKI, proxy) -> None:
+def test_the_proxy_step_probes_through_the_proxy_section(https_ok, pki: LoopbackPKI, proxy) -> None:
     from mabs_wizard.answers.models import ProxyAnswers
+    from mabs_wizard.steps.proxy import probe as check_answers
 
     answers = ProxyAnswers(use_proxy=True, host=proxy.host, port=proxy.port, username=proxy.user,
                            password={"env": "UNUSED"}, endpoints=[https_ok.url], ca_file=pki.ca_file, timeout_s=3)

@@ -1,5 +1,6 @@
 """`mabs-wizard check-connectivity` as a process: exit codes, output, and the proxy password kept out
-of stdout, stderr, argv and the JSON report. Loopback peers only (tinyproxy, TLS servers)."""
+of stdout, stderr, argv and the JSON report; a reader that stops early. Loopback peers only
+(tinyproxy, squid, TLS servers)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from tests.net_fixtures import (  # noqa: F401 - fixtures are used by name
     https_ok,
     pki,
     proxy,
+    squid_proxy,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,14 +82,20 @@ def test_through_proxy_password_from_env_never_printed(https_ok, pki: LoopbackPK
         assert PROXY_PASSWORD not in res.stdout + res.stderr
 
 
-def test_wrong_password_exit_3_and_never_printed(https_ok, pki: LoopbackPKI, proxy) -> None:
+def test_refused_password_exit_2_with_the_report_and_never_printed(https_ok, pki: LoopbackPKI, proxy) -> None:
+    # Credentials the proxy refused are wrong input wherever the check runs: exit 2, not 3 ("not
+    # connected", which the target might not be). tinyproxy answers 401 where RFC 7235 says 407.
     wrong = "Not-The-Pr0xy-Password"
     args = ["--proxy", proxy.url, "--proxy-user", PROXY_USER, "--endpoint", https_ok.url, "--ca-file", str(pki.ca_file)]
     for extra in ([], ["--json"]):
         res = run([*args, *extra], password=wrong)
-        assert res.returncode == 3
-        assert "proxy-auth-failed" in res.stdout
-        assert wrong not in res.stdout + res.stderr
+        assert res.returncode == 2, res.stderr
+        assert "proxy-auth-failed" in res.stdout  # the report is still printed
+        assert res.stderr.startswith(f"error: --proxy-user: proxy {LOOPBACK}:{proxy.port} rejected the credentials of user")
+        assert "Traceback" not in res.stderr and wrong not in res.stdout + res.stderr
+    assert json.loads(run([*args, "--json"], password=wrong).stdout)["endpoints"][0]["http_status"] == 401
+    missing = run(["--proxy", proxy.url, "--endpoint", https_ok.url, "--ca-file", str(pki.ca_file)])
+    assert missing.returncode == 2 and "error: --proxy: " in missing.stderr and "requires authentication" in missing.stderr
 
 
 def test_proxy_down_exit_3() -> None:
@@ -137,3 +145,52 @@ def test_prompt_on_a_terminal_does_not_echo(https_ok, pki: LoopbackPKI, proxy) -
     assert child.exitstatus == 0, output
     assert "Connected: 1 of 1" in output
     assert PROXY_PASSWORD not in output  # no echo on the terminal
+
+
+# --- a reader that stops reading -----------------------------------------------------------
+
+
+def _closed_reader(args: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run the command with stdout a pipe whose reader is gone before anything is written."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write to write_end now fails with EPIPE
+    env = {k: v for k, v in os.environ.items() if k != "MABS_WIZARD_PROXY_PASSWORD"}
+    try:
+        return subprocess.run([sys.executable, "-m", "mabs_wizard", "check-connectivity", *args], stdout=write_end,
+                              stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, env=env, cwd=ROOT, timeout=60)
+    finally:
+        os.close(write_end)
+
+
+@pytest.mark.parametrize("json_flag", [[], ["--json"]])
+def test_closed_pipe_ends_quietly_with_the_results_exit_code(https_ok, pki: LoopbackPKI, json_flag: list[str]) -> None:
+    connected = _closed_reader(["--endpoint", https_ok.url, "--ca-file", str(pki.ca_file), *json_flag])
+    assert (connected.returncode, connected.stderr) == (0, "")
+    refused = _closed_reader(["--endpoint", f"https://{LOOPBACK}:{closed_port()}/", "--timeout", "2", *json_flag])
+    assert (refused.returncode, refused.stderr) == (3, "")  # no BrokenPipeError, no "Exception ignored"
+
+
+def test_pipe_to_head_ends_quietly_with_the_results_exit_code(https_ok, pki: LoopbackPKI) -> None:
+    # The shell's own pipeline, as an operator types it; PIPESTATUS holds mabs-wizard's exit code.
+    cmd = (f"{sys.executable} -m mabs_wizard check-connectivity --endpoint https://{LOOPBACK}:{closed_port()}/ "
+           "--timeout 2 | head -1; echo \"rc=${PIPESTATUS[0]}\" >&2")
+    res = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert res.stdout.split() == ["Endpoint", "Outcome", "HTTP", "Time", "Detail"]
+    assert res.stderr == "rc=3\n"
+
+
+# --- through the real squid ------------------------------------------------------------------
+
+
+def test_through_squid_outcomes_and_exit_codes(squid_proxy, https_ok, pki: LoopbackPKI) -> None:
+    base = ["--proxy", squid_proxy.url, "--proxy-user", PROXY_USER, "--ca-file", str(pki.ca_file), "--json"]
+    ok = run([*base, "--endpoint", https_ok.url], password=PROXY_PASSWORD)
+    assert ok.returncode == 0, ok.stderr
+    refused_port = f"https://{LOOPBACK}:{closed_port()}/"
+    down = run([*base, "--endpoint", refused_port, "--endpoint", "https://nowhere.invalid/"], password=PROXY_PASSWORD)
+    assert down.returncode == 3, down.stderr
+    outcomes = {e["url"]: (e["outcome"], e["http_status"]) for e in json.loads(down.stdout)["endpoints"]}
+    assert outcomes == {refused_port: ("connection-refused", 503), "https://nowhere.invalid/": ("dns-failure", 500)}
+    wrong = run([*base, "--endpoint", https_ok.url], password="Wr0ng-For-Squid")
+    assert wrong.returncode == 2 and "407 Proxy Authentication Required" in wrong.stderr
+    assert "Wr0ng-For-Squid" not in wrong.stdout + wrong.stderr

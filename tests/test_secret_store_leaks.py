@@ -30,7 +30,8 @@ from mabs_wizard.passphrase import (
 )
 from mabs_wizard.secret_store import PASSWORD_ENV, fingerprint, open_store
 from mabs_wizard.secret_store.file_store import EncryptedFileStore
-from mabs_wizard.vault import check_vault, parse_vault_credentials, write_demo_vault_credentials
+from mabs_wizard.vault import check_vault, parse_vault_credentials
+from mabs_wizard.vault.demo import write_demo_vault_credentials
 
 SERVICE = "mabs-wizard-leak-test"
 

@@ -24,11 +24,13 @@ from mabs_wizard.pkcs12_guard import _oid
 from mabs_wizard.vault import (
     DC_NAMESPACE,
     ELEMENTS,
+    WARN_AGE_HOURS,
     check_vault,
+    issued,
     parse_vault_credentials,
-    write_demo_vault_credentials,
+    status_of,
 )
-from mabs_wizard.vault_demo import az_file_name
+from mabs_wizard.vault.demo import az_file_name, write_demo_vault_credentials
 
 # ------------------------------------------------------------------------------------------
 # Audit hook: records every file open and socket connect while armed. Python raises these
@@ -198,12 +200,27 @@ def test_age_rules_follow_the_10_day_vs_48_hour_conflict(tmp_path: Path, now: da
     assert codes(timedelta(hours=50), max_age_hours=48) == {"vault.too-old"}  # an older agent's limit
 
 
-def test_certificate_problems_are_errors(tmp_path: Path, now: datetime) -> None:
-    no_eku = parse_vault_credentials(write_demo_vault_credentials(tmp_path / "a.VaultCredentials", client_auth_eku=False))
-    assert "vault.eku-missing" in {f.code for f in check_vault(no_eku, now=now) if f.level == "error"}
+def test_missing_private_key_is_an_error(tmp_path: Path, now: datetime) -> None:
     no_key = parse_vault_credentials(write_demo_vault_credentials(tmp_path / "b.VaultCredentials", include_private_key=False))
     assert not no_key.certificate.has_private_key
-    assert "vault.no-private-key" in {f.code for f in check_vault(no_key, now=now) if f.level == "error"}
+    findings = check_vault(no_key, now=now)
+    assert "vault.no-private-key" in {f.code for f in findings if f.level == "error"}
+    assert status_of(findings) == "invalid"
+
+
+def test_missing_client_auth_eku_is_a_warning_not_an_error(tmp_path: Path, now: datetime) -> None:
+    # Azure/azure-powershell src/RecoveryServices/RecoveryServices/Utilities/CertUtils.cs adds the
+    # Client Authentication EKU to the certificates Az PowerShell made itself ("mandatory for the
+    # upload to be successful"); for the certificates the service makes today
+    # (Vault/GetAzureRMRecoveryServicesVaultSettingsFile.cs, VaultCertificates.Create) no source says.
+    no_eku = parse_vault_credentials(write_demo_vault_credentials(tmp_path / "a.VaultCredentials", client_auth_eku=False))
+    assert not no_eku.certificate.client_auth_eku
+    findings = check_vault(no_eku, now=now, target_path=r"C:\MABS\a.VaultCredentials")
+    assert [(f.level, f.code) for f in findings if f.level != "pass"] == [("warning", "vault.eku-missing")]
+    assert "1.3.6.1.5.5.7.3.2" in findings[-1].message
+    assert status_of(findings) == "usable with warnings"
+    with_eku = parse_vault_credentials(write_demo_vault_credentials(tmp_path / "b.VaultCredentials"))
+    assert "vault.eku-missing" not in {f.code for f in check_vault(with_eku, now=now)}
 
 
 def test_path_findings_for_unattended_setup(fresh: Path, now: datetime) -> None:
@@ -213,8 +230,118 @@ def test_path_findings_for_unattended_setup(fresh: Path, now: datetime) -> None:
     assert spaces.level == "warning" and spaces.field == "vault.target_path"
     assert by_code(r"\\fileserver\share\v.VaultCredentials")["vault.network-path"].level == "warning"
     assert by_code(r"C:\MABS\v.xml")["vault.extension"].level == "warning"
-    local = {f.code: f for f in check_vault(creds, now=now)}
-    assert "vault.path-spaces" not in local  # tmp path without spaces
+    assert "vault.path-spaces" not in by_code(r"C:\MABS\contoso.VaultCredentials")
+
+
+def test_spaces_in_the_local_file_name_are_fine(tmp_path: Path, now: datetime) -> None:
+    # Azure's own name for the file has spaces: "{vault}_{ddd MMM dd yyyy}.VaultCredentials"
+    # (GetAzureRMRecoveryServicesVaultSettingsFile.cs); only the path on the target goes into the ini.
+    downloads = tmp_path / "Downloads folder"
+    downloads.mkdir()
+    written = write_demo_vault_credentials(downloads, vault_name="contoso-mabs-vault")  # a folder: Azure's name
+    assert re.search(r"_\w{3} \w{3} \d\d \d{4}\.VaultCredentials$", written.name) and " " in written.name
+    creds = parse_vault_credentials(written)
+    local_only = check_vault(creds, now=now)
+    assert [f.code for f in local_only] == ["vault.valid"]
+    on_target = check_vault(creds, now=now, target_path=r"C:\MABS\contoso.VaultCredentials")
+    assert [f.code for f in on_target] == ["vault.valid"]
+    spaced_target = {f.code: f for f in check_vault(creds, now=now, target_path=r"C:\MABS Setup\v.VaultCredentials")}
+    assert spaced_target["vault.path-spaces"].field == "vault.target_path"
+    assert "on the target" in spaced_target["vault.path-spaces"].message
+
+
+# ------------------------------------------------------------------------------------------
+# The two shapes Azure writes, and how old a file is
+
+
+SOURCE = "Azure/azure-powershell src/RecoveryServices/RecoveryServices/Vault/GetAzureRMRecoveryServicesVaultSettingsFile.cs"
+
+
+def test_older_shape_certificate_made_by_az_powershell(tmp_path: Path, now: datetime) -> None:
+    # SOURCE, .NET Framework path (GetAzureRMRecoveryServicesVaultBackupCredentials): CertUtils.
+    # CreateSelfSignedCertificate(48, ...) -> CN=Windows Azure Tools, RSA 2048, Client Authentication
+    # EKU, valid UtcNow-10 min .. UtcNow+48 h; GenerateVaultCredsForBackup sets no AadAudience (i:nil).
+    path = write_demo_vault_credentials(tmp_path / "old-shape.VaultCredentials", now=now)
+    assert b'<AadAudience i:nil="true" />' in path.read_bytes()
+    creds = parse_vault_credentials(path)
+    cert = creds.certificate
+    assert creds.aad_audience is None
+    assert cert.subject == "CN=Windows Azure Tools" and cert.client_auth_eku and cert.key_size == 2048
+    assert cert.not_after - cert.not_before == timedelta(hours=48, minutes=10)
+    findings = check_vault(creds, now=now, target_path=r"C:\MABS\v.VaultCredentials")
+    assert [f.code for f in findings] == ["vault.valid"]
+
+
+def test_service_made_certificate_with_aad_audience(tmp_path: Path, now: datetime) -> None:
+    # SOURCE, current path (GetBackupCredentialsWithCertificate): the service makes the certificate
+    # (VaultCertificates.Create with the name "CN={vault}{subscription}-{M-d-yyyy}-vaultcredentials";
+    # ManagementCert = VaultCertificateResponse.Properties.Certificate) and AadAudience is filled,
+    # "https://RecoveryServiceVault/{location}/{vault}/{resourceId}" when the service leaves it empty.
+    # What the service puts into its certificate is not in the source (the name Az asks for is longer
+    # than the 64 characters a CN may hold): here a subject of its own and no EKU extension at all,
+    # the least it may carry.
+    sub, rid = "11111111-2222-3333-4444-555555555555", 4711000000000001
+    audience = f"https://RecoveryServiceVault/westeurope/contoso-mabs-vault/{rid}"
+    path = write_demo_vault_credentials(
+        tmp_path / "service-shape.VaultCredentials", now=now, subscription_id=sub, resource_id=rid, aad_audience=audience,
+        client_auth_eku=False, subject_cn="contoso-mabs-vault service certificate",
+    )
+    assert f"<AadAudience>{audience}</AadAudience>".encode() in path.read_bytes()
+    creds = parse_vault_credentials(path)
+    assert creds.aad_audience == audience and creds.resource_id == rid
+    assert not creds.certificate.client_auth_eku and creds.certificate.subject == "CN=contoso-mabs-vault service certificate"
+    findings = check_vault(creds, now=now, target_path=r"C:\MABS\v.VaultCredentials")
+    assert [(f.level, f.code) for f in findings] == [("pass", "vault.valid"), ("warning", "vault.eku-missing")]
+    assert status_of(findings) == "usable with warnings"  # registration is not blocked on a guess
+
+
+def test_certificate_back_dated_24_hours_is_not_a_day_old(tmp_path: Path, now: datetime) -> None:
+    # MicrosoftDocs/azure-docs articles/backup/backup-client-automation.md, "Registering using the PS Az
+    # module": New-SelfSignedCertificate ... -FriendlyName 'test-vaultcredentials' -subject "Windows Azure
+    # Tools" -NotAfter $(Get-Date).AddHours(48) -NotBefore $(Get-Date).AddHours(-24) -TextExtension
+    # @("2.5.29.37={text}1.3.6.1.5.5.7.3.2"), then Get-AzRecoveryServicesVaultSettingsFile -Certificate.
+    made = now - timedelta(hours=30)
+    path = write_demo_vault_credentials(tmp_path / "doc.VaultCredentials", now=made, valid_hours=48,
+                                        not_before_offset=timedelta(hours=-24), friendly_name="test-vaultcredentials\x00")
+    creds = parse_vault_credentials(path)
+    cert = creds.certificate
+    assert now - cert.not_before > timedelta(hours=WARN_AGE_HOURS)  # by NotBefore alone: 54 h, "older than 48 h"
+    assert abs(issued(cert).at - made) < timedelta(seconds=2) and "48 h" in issued(cert).basis
+    assert [f.code for f in check_vault(creds, now=now)] == ["vault.valid"]
+    assert [f.code for f in check_vault(creds, now=made)] == ["vault.valid"]  # fresh, not "24 hours old"
+    # 47 h after it was made it is still valid and under 48 h old; then the certificate expires.
+    assert [f.code for f in check_vault(creds, now=made + timedelta(hours=47))] == ["vault.valid"]
+    assert [f.code for f in check_vault(creds, now=made + timedelta(hours=49))] == ["vault.expired"]
+
+
+def test_longer_lived_certificates_are_aged_from_not_before_or_the_date_in_their_name(tmp_path: Path, now: datetime) -> None:
+    # A certificate living 14 days has no known lifetime to count back from: NotBefore, unless the
+    # "{vault}{subscription}-{M-d-yyyy}-vaultcredentials" name (CertUtils.GenerateCertFriendlyName)
+    # proves it was made later than that. Back-dated 5 days here, made today.
+    made = now - timedelta(hours=3)
+    plain = parse_vault_credentials(write_demo_vault_credentials(
+        tmp_path / "a.VaultCredentials", now=made, valid_hours=24 * 14, not_before_offset=timedelta(days=-5),
+        friendly_name="no-date-here\x00"))
+    assert issued(plain.certificate).at == plain.certificate.not_before
+    assert {f.code for f in check_vault(plain, now=now)} == {"vault.older-than-48h"}
+    dated = parse_vault_credentials(write_demo_vault_credentials(
+        tmp_path / "b.VaultCredentials", now=made, valid_hours=24 * 14, not_before_offset=timedelta(days=-5)))
+    assert dated.certificate.friendly_name.endswith(f"-{made.month}-{made.day}-{made.year}-vaultcredentials")
+    when = issued(dated.certificate)
+    assert "in the certificate's name" in when.basis and now - when.at < timedelta(hours=WARN_AGE_HOURS)
+    assert [f.code for f in check_vault(dated, now=now)] == ["vault.valid"]
+
+
+def test_friendly_name_is_shown_without_the_nul_windows_stores(tmp_path: Path, fresh: Path) -> None:
+    import json
+
+    blob = re.search(r"<ManagementCert>(.*)</ManagementCert>", fresh.read_text()).group(1)  # type: ignore[union-attr]
+    raw = pkcs12.load_pkcs12(base64.b64decode(blob), None).cert.friendly_name  # type: ignore[union-attr]
+    assert raw is not None and raw.endswith(b"-vaultcredentials\x00")  # as Windows exports it
+    name = parse_vault_credentials(fresh).certificate.friendly_name
+    assert name == raw[:-1].decode() and "\x00" not in name and "\\x00" not in name
+    document = json.loads(run_cli("vault", "inspect", "--json", str(fresh)).stdout)
+    assert document["certificate"]["friendly_name"] == name
 
 
 # ------------------------------------------------------------------------------------------
@@ -504,3 +631,65 @@ def test_inspect_hostile_file_exits_2_with_one_line(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and str(path) in lines[0] and "DOCTYPE" in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def _one_json_object(stdout: str) -> dict:
+    """stdout holds exactly one JSON object and nothing else (raw_decode stops after the first)."""
+    import json
+
+    document, end = json.JSONDecoder().raw_decode(stdout)
+    assert stdout[end:].strip() == "", stdout[end:]
+    assert isinstance(document, dict)
+    return document
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda tmp: _bytes(_xml_with("<Version>&lol9;</Version>", prolog=BILLION_LAUGHS))(tmp), "DOCTYPE"),
+        (lambda tmp: tmp / "missing.VaultCredentials", "file not found"),
+        (lambda tmp: tmp, "is a directory"),
+        (lambda tmp: _demo(management_cert="MIIK!!not*base64??")(tmp), "ManagementCert: not valid base64"),
+        (lambda tmp: _demo(root_element="RSVaultAsrCreds")(tmp), "Site Recovery"),
+    ],
+)
+def test_inspect_json_refusal_is_one_json_object_and_exit_2(tmp_path: Path, make, words: str) -> None:
+    path = make(tmp_path)
+    result = run_cli("vault", "inspect", "--json", str(path))
+    assert result.returncode == 2
+    document = _one_json_object(result.stdout)
+    assert document["file"] == str(path) and document["status"] == "refused"
+    assert len(document["problems"]) == 1 and words in document["problems"][0]
+    assert document["problems"][0].startswith(str(path))
+    assert "Traceback" not in result.stderr and words in result.stderr  # the reason on stderr too
+
+
+def test_inspect_json_bad_option_value_is_still_one_json_object(fresh: Path) -> None:
+    for value in ("0", "241", "ten", "nan"):
+        result = run_cli("vault", "inspect", "--json", "--max-age-hours", value, str(fresh))
+        assert result.returncode == 2, value
+        document = _one_json_object(result.stdout)
+        assert document["status"] == "refused" and "--max-age-hours" in document["problems"][0]
+    ok = run_cli("vault", "inspect", "--json", "--max-age-hours", "48", str(fresh))
+    assert ok.returncode == 0 and _one_json_object(ok.stdout)["status"] == "valid"
+
+
+def test_inspect_json_invalid_file_is_one_json_object_and_exit_2(tmp_path: Path, now: datetime) -> None:
+    path = write_demo_vault_credentials(tmp_path / "old.VaultCredentials", now=now - timedelta(days=3))
+    result = run_cli("vault", "inspect", "--json", str(path))
+    assert result.returncode == 2
+    document = _one_json_object(result.stdout)
+    assert document["status"] == "invalid"
+    assert [f["code"] for f in document["findings"] if f["level"] == "error"] == ["vault.expired"]
+    assert "certificate has expired" in result.stderr
+
+
+def test_inspect_json_warnings_exit_0_and_name_the_aad_audience(tmp_path: Path, now: datetime) -> None:
+    audience = "https://RecoveryServiceVault/westeurope/contoso-mabs-vault/4711000000000001"
+    path = write_demo_vault_credentials(tmp_path / "svc.VaultCredentials", now=now, resource_id=4711000000000001,
+                                        aad_audience=audience, client_auth_eku=False)
+    result = run_cli("vault", "inspect", "--json", "--target-path", r"C:\MABS Setup\svc.VaultCredentials", str(path))
+    assert result.returncode == 0, result.stderr
+    document = _one_json_object(result.stdout)
+    assert document["status"] == "usable with warnings" and document["vault"]["aad_audience"] == audience
+    assert {f["code"] for f in document["findings"] if f["level"] == "warning"} == {"vault.eku-missing", "vault.path-spaces"}

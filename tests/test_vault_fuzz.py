@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mabs_wizard.errors import InputError
-from mabs_wizard.vault import check_vault, parse_vault_credentials, write_demo_vault_credentials
+from mabs_wizard.vault import check_vault, parse_vault_credentials
+from mabs_wizard.vault.demo import write_demo_vault_credentials
 from tests.fuzzing import examples
 
 _DIR = Path(tempfile.mkdtemp(prefix="mw-vault-fuzz-"))

@@ -111,7 +111,7 @@ def hold_snapshot_root(root: Path = SNAP_ROOT) -> None:
 def make_snapshot_kit(root: Path = SNAP_ROOT, *, drop: Iterable[str] = (), facts: dict[str, Any] | None = None) -> Path:
     """A fresh deterministic kit at `root`/kit; returns its answers.yaml. `drop`: sections to leave out."""
     from mabs_wizard.media import make_demo_media
-    from mabs_wizard.vault import write_demo_vault_credentials
+    from mabs_wizard.vault.demo import write_demo_vault_credentials
 
     hold_snapshot_root(root)
     if root.exists():

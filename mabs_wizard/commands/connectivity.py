@@ -1,7 +1,10 @@
 """`mabs-wizard check-connectivity`: probe the Azure Backup endpoints, directly or through a proxy.
 
-Exit 0 connected, 3 not connected, 2 invalid input. The proxy password comes from
-MABS_WIZARD_PROXY_PASSWORD or a no-echo prompt on a terminal, never from an argument.
+Exit 0 connected, 3 not connected, 2 invalid input (credentials the proxy refused are invalid
+input: they are wrong wherever the check runs). The report is printed first in every case, and a
+reader that stops early (``| head -1``) ends the command quietly with that same exit code. The
+proxy password comes from MABS_WIZARD_PROXY_PASSWORD or a no-echo prompt on a terminal, never from
+an argument.
 """
 
 from __future__ import annotations
@@ -61,11 +64,13 @@ def check_connectivity(
 ) -> None:
     """Probe the Azure Backup endpoints over HTTPS, as the MARS agent installer's connectivity check.
 
-    Exit status: 0 connected (every endpoint reachable), 3 not connected, 2 invalid input.
+    Exit status: 0 connected (every endpoint reachable), 3 not connected, 2 invalid input or
+    credentials the proxy refused.
     """
     import json
 
     from mabs_wizard import connectivity as conn
+    from mabs_wizard.commands.output import print_lines
     from mabs_wizard.errors import EXIT_NOT_CONNECTED, InputError
 
     if not 0 < timeout_s <= conn.DEADLINE_S:
@@ -85,26 +90,27 @@ def check_connectivity(
         raise InputError("--proxy-user needs --proxy")
 
     report = conn.check_connectivity(list(endpoints) or list(conn.DEFAULT_ENDPOINTS), proxy=proxy, ca_file=ca_file, timeout_s=timeout_s)
+    refused = [f for f in conn.judge_report(report) if f.level == "error"]
     full = conn.with_capabilities(report, subscription_state)  # type: ignore[arg-type]
     if as_json:
-        click.echo(json.dumps(full, indent=2))
+        lines = json.dumps(full, indent=2).splitlines()
     else:
         rows = [
             (e.url, e.outcome, str(e.http_status) if e.http_status is not None else "-", f"{e.elapsed_ms} ms", e.detail)
             for e in report.endpoints
         ]
-        for line in _table(rows, ("Endpoint", "Outcome", "HTTP", "Time", "Detail")):
-            click.echo(line)
-        click.echo("")
-        click.echo(f"{report.summary()} ({report.duration_ms} ms)")
-        click.echo("")
-        click.echo(f"What backup and restore can do (seed's table, subscription {subscription_state}):")
+        lines = _table(rows, ("Endpoint", "Outcome", "HTTP", "Time", "Detail"))
+        lines += ["", f"{report.summary()} ({report.duration_ms} ms)", ""]
+        lines.append(f"What backup and restore can do (seed's table, subscription {subscription_state}):")
         row = conn.state_table(report.state, subscription_state)  # type: ignore[arg-type]
-        for line in _table([row.cells()], conn.COLUMNS):
-            click.echo(f"  {line}")
+        lines += [f"  {line}" for line in _table([row.cells()], conn.COLUMNS)]
         note = conn.note_for(report.state)
         if note:
-            click.echo(f"  {note}")
+            lines.append(f"  {note}")
+    print_lines(lines)  # a reader that stopped early changes nothing below: same exit code
+    if refused:
+        option = "--proxy-user" if proxy is not None and proxy.username else "--proxy"
+        raise InputError(f"{option}: {refused[0].message}")
     if report.state != "connected":
         # SystemExit, not ctx.exit(): with standalone_mode=False click *returns* an Exit's code
         # from cli.main() instead of raising it, and the entry point would turn 3 into 0.

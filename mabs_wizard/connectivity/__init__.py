@@ -3,14 +3,15 @@
     report = check_connectivity(DEFAULT_ENDPOINTS, proxy=ProxyConfig("proxy", 8080, "user", pw))
     report.state            # "connected" | "not-connected"
     report.summary()        # one line
+    judge_report(report)    # findings: pass / not-connected warning / refused-credentials error
     state_table(report.state, "active")   # the seed's row: what backup and restore can still do
 
 The TUI's proxy screen ("Test"), the replay's proxy step and ``mabs-wizard check-connectivity`` all
 call :func:`check_connectivity`.
 """
 
-from mabs_wizard.answers.models import DEFAULT_ENDPOINTS
-from mabs_wizard.connectivity.check import DEADLINE_S, MAX_ENDPOINTS, check_answers, check_connectivity, tls_context
+from mabs_wizard.connectivity.check import DEADLINE_S, MAX_ENDPOINTS, check_connectivity, tls_context
+from mabs_wizard.connectivity.judge import judge_report
 from mabs_wizard.connectivity.report import (
     OUTCOME_TEXT,
     ConnectivityReport,
@@ -29,7 +30,7 @@ from mabs_wizard.connectivity.states import (
     note_for,
     state_table,
 )
-from mabs_wizard.connectivity.targets import Endpoint, ProxyConfig, parse_endpoint, parse_proxy_url
+from mabs_wizard.connectivity.targets import DEFAULT_ENDPOINTS, Endpoint, ProxyConfig, parse_endpoint, parse_proxy_url
 
 __all__ = [
     "COLUMNS",
@@ -48,8 +49,8 @@ __all__ = [
     "ProxyConfig",
     "ProxySummary",
     "SubscriptionState",
-    "check_answers",
     "check_connectivity",
+    "judge_report",
     "note_for",
     "parse_endpoint",
     "parse_proxy_url",

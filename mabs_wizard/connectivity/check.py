@@ -23,7 +23,6 @@ from mabs_wizard.connectivity.targets import Endpoint, ProxyConfig, parse_endpoi
 from mabs_wizard.errors import Cancelled, InputError
 
 if TYPE_CHECKING:
-    from mabs_wizard.answers.models import ProxyAnswers
     from mabs_wizard.events import CancelToken
 
 MAX_ENDPOINTS = 32
@@ -142,17 +141,4 @@ def check_connectivity(
         checked_at=checked_at,
         duration_ms=max(0, round((time.monotonic() - started) * 1000)),
         timeout_s=bound,
-    )
-
-
-def check_answers(answers: ProxyAnswers, *, password: str | None = None, **kwargs: object) -> ConnectivityReport:
-    """Run the check the proxy section describes (``password``: the resolved proxy password, if any)."""
-    proxy = None
-    if answers.use_proxy:
-        try:
-            proxy = ProxyConfig(host=answers.host or "", port=answers.port or 0, username=answers.username, password=password)
-        except ValueError as exc:
-            raise InputError(f"proxy: {exc}") from None
-    return check_connectivity(
-        answers.endpoints, proxy=proxy, ca_file=answers.ca_file, timeout_s=answers.timeout_s, **kwargs  # type: ignore[arg-type]
     )

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import http.client
+import io
 import re
 import socket
 import ssl
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 
 from mabs_wizard import __version__
 from mabs_wizard.connectivity.report import EndpointResult, Outcome
+from mabs_wizard.connectivity.squid import parse_squid_error, squid_outcome
 from mabs_wizard.connectivity.targets import Endpoint, ProxyConfig
 
 HEAD_LIMIT = 16 * 1024  # a proxy's CONNECT answer or a status line longer than this is not HTTP we want
@@ -190,6 +193,15 @@ def _status(line: bytes) -> tuple[int, str] | None:
     return int(match.group(1)), one_line((match.group(2) or b"").decode("latin-1"), 60)
 
 
+def _header(head: bytes, name: str) -> str | None:
+    """One header of a proxy's answer head (status line included), or None; never raises."""
+    _status_line, _, rest = head.partition(b"\n")
+    try:
+        return http.client.parse_headers(io.BytesIO(rest)).get(name)
+    except (http.client.HTTPException, ValueError):
+        return None  # over 100 headers or an over-long line: not an answer to read details from
+
+
 def _tunnel(run: ProbeRun, sock: socket.socket, proxy: ProxyConfig, until: float) -> None:
     ep = run.endpoint
     lines = [f"CONNECT {ep.authority} HTTP/1.1", f"Host: {ep.authority}", f"User-Agent: {USER_AGENT}"]
@@ -211,6 +223,10 @@ def _tunnel(run: ProbeRun, sock: socket.socket, proxy: ProxyConfig, until: float
         if proxy.username:
             raise _Failed("proxy-auth-failed", f"proxy {proxy.authority} rejected the credentials of user {proxy.username!r} ({said})", code)
         raise _Failed("proxy-auth-failed", f"proxy {proxy.authority} requires authentication ({said}); give a proxy user and password", code)
+    squid = parse_squid_error(_header(head, "X-Squid-Error"))
+    if squid is not None:
+        outcome, what = squid_outcome(squid, ep.host, ep.authority)
+        raise _Failed(outcome, f"proxy {proxy.authority} answered {code}: {what}", code)
     if code == 504:
         raise _Failed("timeout", f"proxy {proxy.authority} timed out reaching {ep.authority} ({said})", code)
     if code >= 500:

@@ -13,6 +13,16 @@ from urllib.parse import urlsplit
 
 from mabs_wizard.connectivity.report import ProxySummary
 
+DEFAULT_ENDPOINTS = (
+    # The V4 install doc's allow list (S1, S4, S44) reduced to concrete hosts that answer HTTPS;
+    # wildcards (*.microsoft.com) cannot be probed, so one well-known host stands for each.
+    "https://www.msftconnecttest.com/connecttest.txt",
+    "https://login.microsoftonline.com",
+    "https://management.azure.com",
+    "https://www.microsoft.com",
+    "https://blob.core.windows.net",
+)
+
 # Letters, digits, hyphens, and underscores (not in the DNS host-name rule, but found in internal names
 # and accepted by resolvers); no empty labels, no leading or trailing hyphen.
 _HOST = re.compile(r"^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$")

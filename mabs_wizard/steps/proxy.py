@@ -14,23 +14,15 @@ from pydantic import Field
 from mabs_wizard.answers.localpath import LocalPath
 from mabs_wizard.answers.secretref import SecretRef
 from mabs_wizard.answers.section import Form, Section
+from mabs_wizard.connectivity.targets import DEFAULT_ENDPOINTS
 from mabs_wizard.context import CheckContext, RunContext, StepOutcome
 from mabs_wizard.events import Message
-from mabs_wizard.findings import Finding, error, passed, warning
-from mabs_wizard.steps.base import Sections, Step, checked, known
+from mabs_wizard.findings import Finding, error, has_errors, passed
+from mabs_wizard.steps.base import Sections, Step, checked, findings_of, known
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-DEFAULT_ENDPOINTS = (
-    # The V4 install doc's allow list (S1, S4, S44) reduced to concrete hosts that answer HTTPS;
-    # wildcards (*.microsoft.com) cannot be probed, so one well-known host stands for each.
-    "https://www.msftconnecttest.com/connecttest.txt",
-    "https://login.microsoftonline.com",
-    "https://management.azure.com",
-    "https://www.microsoft.com",
-    "https://blob.core.windows.net",
-)
 Port = Annotated[int, Field(ge=1, le=65535)]
 
 
@@ -81,38 +73,43 @@ def check(sections: Sections, ctx: CheckContext) -> list[Finding]:
 
 
 def apply(sections: Sections, ctx: RunContext) -> StepOutcome:
-    outcome = checked(STEP, sections, ctx)
     proxy = sections["proxy"]
     if not proxy.check:
+        outcome = checked(STEP, sections, ctx)
         outcome.result["connectivity"] = None
         return outcome
-    from mabs_wizard.connectivity import with_capabilities
+    from mabs_wizard.connectivity import judge_report, with_capabilities
 
     report = connectivity(sections, ctx).result()
+    verdict = judge_report(report)  # an error if the proxy refused the credentials
+    # A password the proxy refused is not put in the secret store: nothing may use it later.
+    outcome = StepOutcome("checked", findings_of(STEP, sections, ctx)) if has_errors(verdict) else checked(STEP, sections, ctx)
     outcome.result["connectivity"] = with_capabilities(report, proxy.subscription_state)
     for ep in report.endpoints:
         ctx.emit(Message("proxy", "info" if ep.outcome == "reachable" else "warning", f"{ep.url}: {ep.outcome} {ep.detail}".rstrip()))
-    if report.state == "connected":
-        outcome.findings.append(passed("proxy.connected", "proxy.endpoints", "Connected: every Azure Backup endpoint answered"))
-    else:
-        bad = sum(1 for ep in report.endpoints if ep.outcome != "reachable")
-        outcome.findings.append(warning("proxy.not-connected", "proxy.endpoints",
-                                        f"Not connected: {bad} of {len(report.endpoints)} endpoints unreachable from this host",
-                                        "give proxy details ({proxy.use_proxy}), or check the firewall allow list; "
-                                        "the target may differ from this host"))
+    outcome.findings += verdict
     outcome.status = "done"
     return outcome
 
 
 def connectivity(sections: Sections, ctx: RunContext) -> Future[Any]:
     """The endpoint probe, started once per run on its own thread (network waits overlap other work)."""
-    def probe() -> Any:
-        from mabs_wizard.connectivity import check_answers
+    proxy = sections["proxy"]
+    return ctx.in_background("connectivity", lambda: probe(proxy, ctx.secrets.resolve("proxy.password", proxy.password), cancel=ctx.cancel))
 
-        proxy = sections["proxy"]
-        return check_answers(proxy, password=ctx.secrets.resolve("proxy.password", proxy.password), cancel=ctx.cancel)
 
-    return ctx.in_background("connectivity", probe)
+def probe(proxy: ProxyAnswers, password: str | None, **kwargs: Any) -> Any:
+    """The check the proxy section describes (``password``: the resolved proxy password, if any)."""
+    from mabs_wizard.connectivity import ProxyConfig, check_connectivity
+    from mabs_wizard.errors import InputError
+
+    config = None
+    if proxy.use_proxy:
+        try:
+            config = ProxyConfig(host=proxy.host or "", port=proxy.port or 0, username=proxy.username, password=password)
+        except ValueError as exc:
+            raise InputError(f"proxy: {exc}") from None
+    return check_connectivity(proxy.endpoints, proxy=config, ca_file=proxy.ca_file, timeout_s=proxy.timeout_s, **kwargs)
 
 
 STEP = Step("proxy", "MARS agent: Internet connectivity and proxy", ProxyAnswers, check, apply)

@@ -93,6 +93,8 @@ table (back up to Azure / to disk, restore from Azure / from disk). The proxy pa
         self.query_one("#test", Button).disabled = False
         if not has_errors(outcome.findings):
             self.state.outcomes["proxy"] = outcome
+        else:
+            self.show_findings(outcome.findings)  # e.g. credentials the proxy refused, under the password field
         self.show_result(outcome)
 
     def show_result(self, outcome: Any) -> None:

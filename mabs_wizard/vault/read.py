@@ -1,10 +1,16 @@
-"""`.VaultCredentials` files: parse the real format safely, then judge them.
+"""Reading `.VaultCredentials` files: the real format, parsed safely.
 
 The file (mabs-facts §3.1) is DataContract XML, root ``RSBackupVaultAADCreds`` in the namespace
 ``http://schemas.datacontract.org/2004/07/Microsoft.Azure.Portal.RecoveryServices.Models.Common``,
 one text element per field, ``i:nil="true"`` for nulls. ``ManagementCert`` is base64 of a PKCS#12
-holding a self-signed ``CN=Windows Azure Tools`` certificate *and its private key*, exported with an
-empty password.
+holding the certificate *and its private key*, exported with an empty password. Two shapes exist
+in the field (Azure/azure-powershell
+``src/RecoveryServices/RecoveryServices/Vault/GetAzureRMRecoveryServicesVaultSettingsFile.cs``):
+today the service makes the certificate (``ManagementCert`` is the service's
+``VaultCertificateResponse.Properties.Certificate``) and ``AadAudience`` is filled
+(``https://RecoveryServiceVault/{location}/{vault}/{resourceId}``); the older path built a
+self-signed ``CN=Windows Azure Tools`` certificate itself (``Utilities/CertUtils.cs``: RSA 2048,
+Client Authentication EKU, valid from -10 min to +48 h) and left ``AadAudience`` out (``i:nil``).
 
 The file comes from a download folder, so it is treated as hostile:
 
@@ -28,14 +34,13 @@ import binascii
 import os
 import re
 import stat
-from datetime import UTC, datetime, timedelta
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from mabs_wizard.errors import InputError
-from mabs_wizard.findings import Finding, error, passed, warning
 
 DC_NAMESPACE = "http://schemas.datacontract.org/2004/07/Microsoft.Azure.Portal.RecoveryServices.Models.Common"
 # Az PowerShell serialises with this namespace first and then string-replaces it, because "a bug in
@@ -49,8 +54,6 @@ EXPECTED_VERSION = "2.0"
 EXTENSION = ".VaultCredentials"
 CLIENT_AUTH_OID = "1.3.6.1.5.5.7.3.2"
 DEFAULT_MAX_BYTES = 1_000_000  # real files are ~3-5 KB; the PFX dominates
-WARN_AGE_HOURS = 48.0  # older DPM/MARS docs: "Vault credentials expire after 48 hrs"
-DEFAULT_MAX_AGE_HOURS = 240.0  # current MARS FAQ: "expire after 10 days" (mabs-facts §10.1)
 
 # Element order of the data contract (mabs-facts §3.1); also the order the demo writer uses.
 ELEMENTS = (
@@ -330,7 +333,9 @@ def _certificate(path: Path, encoded: str) -> CertificateInfo:
     except (ValueError, UnsupportedAlgorithm):
         raise _fail(path, "ManagementCert: the certificate's public key cannot be read") from None
     key = bundle.key
-    friendly_raw = holder.friendly_name
+    # Windows keeps a certificate's friendly name as a NUL-terminated string (CERT_FRIENDLY_NAME_PROP_ID,
+    # CertGetCertificateContextProperty) and writes the terminator into the PFX's friendlyName: not part of the name.
+    friendly_raw = (holder.friendly_name or b"").rstrip(b"\x00")
     friendly = _printable(friendly_raw.decode("utf-8", "replace")) if friendly_raw else None
     has_key = key is not None
     matches = False
@@ -436,132 +441,4 @@ def parse_vault_credentials(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -
         agent_links=_agent_links(values.get("AgentLinks")),
         source_path=path,
         certificate=certificate,
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# Judging
-
-
-def _fmt(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _is_network_path(path: str) -> bool:
-    return path.startswith(("\\\\", "//")) or PureWindowsPath(path).drive.startswith("\\\\")
-
-
-def check_vault(
-    creds: VaultCredentials,
-    *,
-    now: datetime,
-    target_path: str | None = None,
-    max_age_hours: float = DEFAULT_MAX_AGE_HOURS,
-) -> list[Finding]:
-    """Judge parsed credentials at ``now``: validity window, age, certificate, and the file's path.
-
-    ``target_path`` is where the file will be on the Windows target (the MABS ini / MARS command
-    line); without it the local path is judged.
-    """
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
-    file_field = "vault.credentials_file"
-    cert = creds.certificate
-    findings: list[Finding] = []
-    window = f"valid from {_fmt(cert.not_before)} to {_fmt(cert.not_after)}, now {_fmt(now)}"
-    fresh = "download a new file from the vault (Properties > Backup Credentials)"
-
-    if now < cert.not_before:
-        findings.append(
-            error("vault.not-yet-valid", file_field, f"certificate is not valid yet: {window}",
-                  "check the clock of this machine and of the target, or " + fresh)
-        )
-    elif now > cert.not_after:
-        findings.append(error("vault.expired", file_field, f"certificate has expired: {window}", fresh))
-    else:
-        age = now - cert.not_before
-        if age > timedelta(hours=max_age_hours):
-            findings.append(
-                error("vault.too-old", file_field,
-                      f"file is {age.total_seconds() / 3600:.0f} hours old, over the {max_age_hours:g}-hour limit "
-                      f"({window})", fresh)
-            )
-        elif age > timedelta(hours=WARN_AGE_HOURS):
-            findings.append(
-                warning("vault.older-than-48h", file_field,
-                        f"file is {age.total_seconds() / 3600:.0f} hours old: current MARS accepts up to 10 days, "
-                        f"older agents only 48 hours ({window})", fresh)
-            )
-        else:
-            findings.append(passed("vault.valid", file_field, f"vault credentials for {creds.resource_name} ({window})"))
-
-    if not cert.client_auth_eku:
-        findings.append(
-            error("vault.eku-missing", file_field,
-                  f"certificate lacks the Client Authentication EKU ({CLIENT_AUTH_OID}) the vault upload requires", fresh)
-        )
-    if not cert.has_private_key:
-        findings.append(error("vault.no-private-key", file_field, "ManagementCert holds no private key", fresh))
-    elif not cert.private_key_matches:
-        findings.append(
-            error("vault.key-mismatch", file_field, "the private key in ManagementCert does not match its certificate",
-                  fresh)
-        )
-    if cert.key_type == "RSA" and (cert.key_size or 0) < 2048:
-        findings.append(warning("vault.weak-key", file_field, f"certificate key is RSA {cert.key_size}, expected 2048"))
-    if creds.version != EXPECTED_VERSION:
-        findings.append(
-            warning("vault.version", file_field,
-                    f"file version {creds.version!r}, expected {EXPECTED_VERSION!r}; older MARS agents may not parse it",
-                    "update the MARS agent or download a new file")
-        )
-
-    where_field = "vault.target_path" if target_path is not None else file_field
-    where = target_path if target_path is not None else str(creds.source_path)
-    name = PureWindowsPath(where).name if "\\" in where else PurePosixPath(where).name
-    if " " in where:
-        findings.append(
-            warning("vault.path-spaces", where_field, "path contains spaces, which the MABS unattended-setup ini forbids",
-                    "rename or move the file (e.g. C:\\MABS\\vault.VaultCredentials) for unattended setup")
-        )
-    if target_path is not None and _is_network_path(target_path):
-        findings.append(
-            warning("vault.network-path", where_field,
-                    "path is on a network share; registration fails with ID 34513 for files on a network location",
-                    "copy the file to a local folder on the target")
-        )
-    if not name.lower().endswith(EXTENSION.lower()):
-        findings.append(
-            warning("vault.extension", where_field, f"file name does not end in {EXTENSION}; MARS' file dialog looks for it")
-        )
-    return findings
-
-
-def status_of(findings: list[Finding]) -> str:
-    if any(f.level == "error" for f in findings):
-        return "invalid"
-    if any(f.level == "warning" for f in findings):
-        return "usable with warnings"
-    return "valid"
-
-
-def write_demo_vault_credentials(
-    path: Path,
-    *,
-    vault_name: str = "contoso-mabs-vault",
-    now: datetime | None = None,
-    valid_hours: float = 48,
-    not_before_offset: timedelta = timedelta(minutes=-10),
-    **overrides: Any,
-) -> Path:
-    """Write a fresh, realistic vault-credentials file (see :mod:`mabs_wizard.vault_demo`)."""
-    from mabs_wizard.vault_demo import write_demo_file
-
-    return write_demo_file(
-        Path(path),
-        vault_name=vault_name,
-        now=now,
-        valid_hours=valid_hours,
-        not_before_offset=not_before_offset,
-        overrides=overrides,
     )

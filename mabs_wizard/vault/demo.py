@@ -1,10 +1,16 @@
 """Fresh, realistic ``.VaultCredentials`` files for the demo kit and the tests.
 
-What Az PowerShell's ``Get-AzRecoveryServicesVaultSettingsFile -Backup`` writes (mabs-facts §3.1,
-§3.3, §3.4): a self-signed ``CN=Windows Azure Tools`` RSA-2048 certificate with the Client
-Authentication EKU, valid from now − 10 min to now + 48 h, packed with its private key into a PFX
-with no password, base64-encoded into DataContract XML (UTF-8 without BOM, indented, CRLF line ends
-as .NET's XmlWriter writes them on Windows), named ``{vault}_{ddd MMM dd yyyy}.VaultCredentials``.
+By default, what Az PowerShell's ``Get-AzRecoveryServicesVaultSettingsFile -Backup`` wrote when it
+made the certificate itself (Azure/azure-powershell
+``src/RecoveryServices/RecoveryServices/Vault/GetAzureRMRecoveryServicesVaultSettingsFile.cs`` with
+``Utilities/CertUtils.cs``; mabs-facts §3.1, §3.3, §3.4): a self-signed ``CN=Windows Azure Tools``
+RSA-2048 certificate with the Client Authentication EKU, valid from now − 10 min to now + 48 h,
+friendly name ``{vault}{subscription}-{M-d-yyyy}-vaultcredentials`` stored NUL-terminated as
+Windows stores it, packed with its private key into a PFX with no password, base64-encoded into
+DataContract XML (UTF-8 without BOM, indented, CRLF line ends as .NET's XmlWriter writes them on
+Windows) with ``AadAudience`` nil, named ``{vault}_{ddd MMM dd yyyy}.VaultCredentials``.
+Overrides give the other shapes (the tests name their sources): ``aad_audience=...``,
+``client_auth_eku=False``, ``subject_cn=...``, ``friendly_name=...``, ``not_before_offset=...``.
 
 One difference, stated honestly: Windows encrypts the PFX bags with the empty password, while
 ``cryptography`` refuses an empty encryption password, so the demo PFX has a plain key bag under an
@@ -27,7 +33,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from mabs_wizard.fsutil import atomic_write_bytes
-from mabs_wizard.vault import CLIENT_AUTH_OID, DC_NAMESPACE, ELEMENTS, ROOT_BACKUP, XSI_NAMESPACE
+from mabs_wizard.vault.read import CLIENT_AUTH_OID, DC_NAMESPACE, ELEMENTS, ROOT_BACKUP, XSI_NAMESPACE
 
 SUBJECT_CN = "Windows Azure Tools"
 AGENT_LINKS = (
@@ -42,7 +48,7 @@ _SNAKE = {re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower(): name for name in ELEMEN
 _SNAKE["tenant_id"] = "AadTenantId"
 _SNAKE["private_endpoint_state"] = "PrivateEndpointStateForBackup"
 _SPECIAL = {"omit", "pfx_password", "client_auth_eku", "key_size", "root_element", "namespace", "include_private_key",
-            "key_pem", "serial_number"}
+            "key_pem", "serial_number", "subject_cn", "friendly_name"}
 
 
 def az_file_name(vault_name: str, now: datetime) -> str:
@@ -64,6 +70,8 @@ def _pfx(
     include_private_key: bool,
     key_pem: bytes | None = None,
     serial_number: int | None = None,
+    subject_cn: str = SUBJECT_CN,
+    friendly_name: str | None = None,
 ) -> bytes:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -78,7 +86,7 @@ def _pfx(
         if key_pem is not None
         else rsa.generate_private_key(public_exponent=65537, key_size=key_size)
     )
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, SUBJECT_CN)])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject_cn)])
     builder = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -100,8 +108,12 @@ def _pfx(
             x509.ExtendedKeyUsage([x509.ObjectIdentifier(CLIENT_AUTH_OID)]), critical=False
         )
     cert = builder.sign(key, hashes.SHA256())
-    # Friendly name as Az PowerShell sets it: "{vaultName}{subscriptionId}-{M-d-yyyy}-vaultcredentials".
-    friendly = f"{vault_name}{subscription_id}-{now.month}-{now.day}-{now.year}-vaultcredentials".encode()
+    # Friendly name as Az PowerShell sets it (CertUtils.GenerateCertFriendlyName):
+    # "{vaultName}{subscriptionId}-{M-d-yyyy}-vaultcredentials", with the NUL Windows keeps at its end
+    # (CERT_FRIENDLY_NAME_PROP_ID is a NUL-terminated string, exported as it is).
+    if friendly_name is None:
+        friendly_name = f"{vault_name}{subscription_id}-{now.month}-{now.day}-{now.year}-vaultcredentials\x00"
+    friendly = friendly_name.encode()
     encryption: serialization.KeySerializationEncryption = (
         serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
     )
@@ -126,22 +138,22 @@ def _xml(values: dict[str, str | None], root: str, namespace: str) -> bytes:
     return nl.join(lines).encode("utf-8")  # no BOM: XmlWriterSettings { Encoding = UTF8 (no BOM) }
 
 
-def write_demo_file(
+def write_demo_vault_credentials(
     path: Path,
     *,
-    vault_name: str,
-    now: datetime | None,
-    valid_hours: float,
-    not_before_offset: timedelta,
-    overrides: dict[str, Any],
+    vault_name: str = "contoso-mabs-vault",
+    now: datetime | None = None,
+    valid_hours: float = 48,
+    not_before_offset: timedelta = timedelta(minutes=-10),
+    **overrides: Any,
 ) -> Path:
-    """See :func:`mabs_wizard.vault.write_demo_vault_credentials`.
+    """Write a fresh, realistic vault-credentials file at ``path`` (a folder: Azure's file name in it).
 
     ``overrides``: element values by snake_case name (``resource_name="x"``, ``aad_audience=None``
     for ``i:nil``), plus ``omit`` (element names to leave out), ``pfx_password`` (bytes: a
     password-protected PFX), ``client_auth_eku`` (bool), ``key_size`` (int), ``root_element``,
-    ``namespace``, ``include_private_key`` (bool), ``key_pem`` (bytes) and ``serial_number`` (int) for a
-    reproducible certificate.
+    ``namespace``, ``include_private_key`` (bool), ``subject_cn`` and ``friendly_name`` (str), and
+    ``key_pem`` (bytes) with ``serial_number`` (int) for a reproducible certificate.
     """
     unknown = set(overrides) - set(_SNAKE) - _SPECIAL
     if unknown:
@@ -186,6 +198,8 @@ def write_demo_file(
             include_private_key=bool(overrides.get("include_private_key", True)),
             key_pem=overrides.get("key_pem"),
             serial_number=overrides.get("serial_number"),
+            subject_cn=str(overrides.get("subject_cn", SUBJECT_CN)),
+            friendly_name=overrides.get("friendly_name"),
         )
         values["ManagementCert"] = base64.b64encode(pfx).decode("ascii")
     omit: Iterable[str] = overrides.get("omit", ())

@@ -214,3 +214,10 @@ def test_validate_refuses_a_cp850_facts_file_with_the_answers_position(tmp_path)
     assert re.search(rf"^{re.escape(str(kit))}:9:\d+: prerequisites\.facts_file: {re.escape(str(facts_path))}: facts file looks like "
                      r"an OEM code page such as 850 or 437, as cmd\.exe's '>' writes it .* collect the facts again on the target with: "
                      + re.escape(COMMAND), result.stderr, re.M), result.stderr
+
+
+def test_a_file_over_the_limit_is_refused_without_reading_it_all(tmp_path):
+    path = tmp_path / "huge.json"
+    path.write_bytes(b" " * 2_000_001)
+    with pytest.raises(InputError, match="facts file larger than 2 MB; not a facts file"):
+        load_facts(path)

@@ -168,3 +168,16 @@ def test_probe_failures_are_one_clear_error(tmp_path):
         collect_windows_facts(powershell=_stand_in(tmp_path, fail=True))
     with pytest.raises(WizardError, match="could not collect facts of this Windows host with collect-facts.ps1"):
         collect_windows_facts(powershell=str(tmp_path / "no-such-powershell"))
+
+
+def test_the_readme_shows_the_one_command():
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Collecting facts on the target", 1)[1].split("\n## ", 1)[0]
+    assert f"\n{collect_command('MABS01.json')}\n" in section
+
+
+def test_the_command_quotes_what_cmd_exe_would_split_or_redirect():
+    # cmd.exe treats < > | & as operators and both shells split on spaces; double quotes work in both.
+    assert collect_command().endswith('-Path "<COMPUTER>.json"')
+    assert collect_command("MABS01.json", "C:\\Program Files\\Microsoft Azure Recovery Services Agent\\Scratch").endswith(
+        '-Path MABS01.json -ScratchPath "C:\\Program Files\\Microsoft Azure Recovery Services Agent\\Scratch"')

@@ -102,7 +102,7 @@ public static class MabsWizardJoinInfo {
         IntPtr name;
         int status;
         int rc = NetGetJoinInformation(null, out name, out status);
-        if (rc != 0) { throw new System.ComponentModel.Win32Exception(rc); }
+        if (rc != 0) { throw new InvalidOperationException("NetGetJoinInformation returned error " + rc); }
         try {
             if (status != 3) { return null; }
             return Marshal.PtrToStringUni(name);

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,7 @@ def collect_command(file_name: str = "<COMPUTER>.json", scratch: str | None = No
 
 def _quote(arg: str) -> str:
     # Double quotes mean the same to cmd.exe and to PowerShell; a bare word needs none.
-    return f'"{arg}"' if any(c in arg for c in " \t&()^;,'") else arg
+    return f'"{arg}"' if any(c in arg for c in " \t&()^;,'<>|") else arg
 
 
 class FactsEncodingError(ValueError):
@@ -147,7 +148,10 @@ def load_facts(path: Path) -> TargetFacts:
     """Facts from a file collected on the target (InputError, exit 2, for anything unreadable)."""
     try:
         with path.open("rb") as fh:
-            raw = fh.read(MAX_FACTS_BYTES + 1)
+            # Bounded: never more than the limit; sized by the file where it says (a 2 MB buffer per
+            # read cost more than parsing a facts file), by the limit where it cannot (a pipe).
+            size = os.fstat(fh.fileno()).st_size
+            raw = fh.read((size if 0 < size <= MAX_FACTS_BYTES else MAX_FACTS_BYTES) + 1)
     except FileNotFoundError:
         raise InputError(f"{path}: no such facts file; collect it on the target with: {collect_command(path.name)}") from None
     except IsADirectoryError:

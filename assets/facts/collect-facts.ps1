@@ -65,6 +65,7 @@ if ([Environment]::Is64BitOperatingSystem -and -not [Environment]::Is64BitProces
 if ($PSVersionTable.PSEdition -ne 'Core') { Remove-TypeData -TypeName System.Array -ErrorAction SilentlyContinue }
 
 $unknown = [ordered]@{}
+$partial = $null
 
 function Format-Reason($ErrorRecord) {
     return (([string]$ErrorRecord.Exception.Message) -replace '\s+', ' ').Trim()
@@ -120,16 +121,22 @@ public static class MabsWizardJoinInfo {
     $found = @(Get-CimInstance -ClassName Win32_NTDomain | Where-Object {
         $_.DomainName -and $_.DnsForestName -and ($DnsDomain -eq $_.DnsForestName -or $DnsDomain.EndsWith('.' + $_.DnsForestName))
     })
-    if ($found.Count -eq 1) { return [string]$found[0].DomainName }
-    throw ($firstReason + '; Win32_NTDomain: ' + $found.Count + ' domains match ' + $DnsDomain)
+    if ($found.Length -eq 1) { return [string]$found[0].DomainName }
+    throw ($firstReason + '; Win32_NTDomain: ' + $found.Length + ' domains match ' + $DnsDomain)
 }
 
 try {
     $os = Get-CimInstance -ClassName Win32_OperatingSystem
     $cs = Get-CimInstance -ClassName Win32_ComputerSystem
     $osKey = Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion'
-    $identity = [Security.Principal.WindowsIdentity]::GetCurrent()
-    $elevated = ([Security.Principal.WindowsPrincipal]$identity).IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)
+    # Who ran it, and elevated or not: information for the operator and the wizard's advice only.
+    $collectedBy = $null
+    $elevated = $null
+    try {
+        $identity = [Security.Principal.WindowsIdentity]::GetCurrent()
+        $collectedBy = [string]$identity.Name
+        $elevated = ([Security.Principal.WindowsPrincipal]$identity).IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)
+    } catch { $collectedBy = $null }
 
     # Domain membership of the computer (win32-computersystem.md: PartOfDomain, Domain = DNS name).
     $partOfDomain = [bool]$cs.PartOfDomain
@@ -290,8 +297,8 @@ try {
     $facts = [ordered]@{
         version = 2
         collected_at = (Get-Date).ToUniversalTime().ToString('o')
-        collected_by = [string]$identity.Name
-        elevated = [bool]$elevated
+        collected_by = $collectedBy
+        elevated = $elevated
         computer_name = [string]$cs.Name
         domain_joined = $partOfDomain
         domain = $domainNetbios
@@ -336,7 +343,7 @@ try {
     try {
         [System.IO.File]::WriteAllText($partial, $json + "`r`n", (New-Object System.Text.UTF8Encoding($false)))
     } catch {
-        # Constrained language mode forbids the .NET call: UTF-8 (with a BOM in 5.1) is read as well.
+        # Where the .NET call is not allowed: Set-Content's UTF-8 (with a BOM in 5.1) is read as well.
         Set-Content -LiteralPath $partial -Value $json -Encoding UTF8
     }
     Move-Item -LiteralPath $partial -Destination $Path -Force
@@ -344,5 +351,6 @@ try {
     exit 0
 } catch {
     [Console]::Error.WriteLine('collect-facts.ps1: ' + (Format-Reason $_))
+    if ($partial) { Remove-Item -LiteralPath $partial -Force -ErrorAction SilentlyContinue }
     exit 1
 }

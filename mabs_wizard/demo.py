@@ -19,35 +19,60 @@ DEMO_VAULT = "contoso-mabs-vault"
 
 
 def demo_facts(now: datetime) -> dict:
-    """A compliant Azure Stack A2 VM (2 cores, 3.5 GB), Windows Server 2019 Datacenter, domain-joined."""
+    """A compliant Azure Stack A2 VM (2 cores, 3.5 GB), Windows Server 2019 Datacenter, domain-joined.
+
+    Shaped as collect-facts.ps1 (facts version 2) writes it, run elevated by a domain administrator
+    with -ScratchPath for the MARS default and the demo answers' C:\\MABS\\Scratch (which exists)."""
+    bitlocker_off = {"protection_status": "Off", "lock_status": None, "volume_type": None, "auto_unlock": None, "source": "not-installed"}
     return {
-        "version": 1,
+        "version": 2,
         "collected_at": now.isoformat(),
+        "collected_by": "CONTOSO\\mabsadmin",
+        "elevated": True,
         "computer_name": DEMO_COMPUTER,
-        "domain": "CONTOSO",
         "domain_joined": True,
+        "domain": "CONTOSO",
+        "domain_dns": "contoso.com",
         "os_family": "windows",
         "os_name": "Windows Server 2019 Datacenter",
         "os_version": "10.0.17763",
+        "os_sku": 8,  # PRODUCT_DATACENTER_SERVER
         "os_language": "en-US",
+        "os_language_lcid": 1033,
+        "ui_languages": ["en-US"],
+        "format_culture": "en-US",
         "architecture": "x64",
         "server_core": False,
-        "cpu_cores": 2,
-        "ram_bytes": int(3.5 * GB),
+        "physical_cores": 2,
+        "logical_processors": 2,
+        # A Hyper-V VM with 3.5 GB of static memory: Windows sees (nearly) all of it.
+        "memory_visible_bytes": int(3.5 * GB) - 2 * 2**20,
+        "memory_installed_bytes": int(3.5 * GB),
         "system_drive": "C:",
         "volumes": [
-            {"mount": "C:", "label": "OS", "kind": "fixed", "filesystem": "NTFS", "size_bytes": 127 * GB, "free_bytes": 96 * GB},
+            {"mount": "C:", "label": "OS", "kind": "fixed", "filesystem": "NTFS", "size_bytes": 127 * GB, "free_bytes": 96 * GB,
+             "online": True, "dedup": False, "bitlocker": bitlocker_off},
             # Azure Stack VMs come with a temporary disk as D: (the seed: staging area there).
-            {"mount": "D:", "label": "Temporary Storage", "kind": "fixed", "filesystem": "NTFS", "size_bytes": 14 * GB, "free_bytes": 13 * GB},
-            {"mount": "F:", "label": "Backup data", "kind": "fixed", "filesystem": "ReFS", "size_bytes": 1023 * GB, "free_bytes": 1020 * GB},
+            {"mount": "D:", "label": "Temporary Storage", "kind": "fixed", "filesystem": "NTFS", "size_bytes": 14 * GB, "free_bytes": 13 * GB,
+             "online": True, "dedup": False, "bitlocker": bitlocker_off},
+            {"mount": "F:", "label": "Backup data", "kind": "fixed", "filesystem": "ReFS", "size_bytes": 1023 * GB, "free_bytes": 1020 * GB,
+             "online": True, "dedup": False, "bitlocker": bitlocker_off},
         ],
-        "roles": {},
+        "scratch": [
+            # Not there yet: judged by C:\Program Files (Directory | ReadOnly = 0x11).
+            {"path": "C:\\Program Files\\Microsoft Azure Recovery Services Agent\\Scratch", "exists": False,
+             "examined": "C:\\Program Files", "attributes": 0x11, "reason": None},
+            {"path": "C:\\MABS\\Scratch", "exists": True, "examined": "C:\\MABS\\Scratch", "attributes": 0x10, "reason": None},
+        ],
+        "roles": {"domain_controller": False, "application_server": False, "exchange_server": False, "cluster_node": False,
+                  "scom_management_server": False},
         "dotnet_release": 528049,
         "powershell_version": "5.1.17763.1",
         "hyperv_powershell": True,
         "tls12_enabled": True,
         "sql_instances": [],
         "azure_stack_vm_size": "Standard_A2",
+        "unknown": {},
     }
 
 

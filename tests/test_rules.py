@@ -71,7 +71,7 @@ def test_windows_2016_is_fine_for_v3_but_not_v4():
     [("azure-stack", 2, 3.5, False), ("azure-stack", 1, 3.5, True), ("azure-vm", 2, 8, True), ("on-premises", 2, 4, True), ("on-premises", 2, 8, False)],
 )
 def test_hardware_minimum_depends_on_platform(platform, cores, ram_gb, warns):
-    findings = check_prerequisites(PrerequisitesAnswers(platform=platform), facts(cpu_cores=cores, ram_bytes=int(ram_gb * GB)))
+    findings = check_prerequisites(PrerequisitesAnswers(platform=platform), facts(physical_cores=cores, memory_installed_bytes=int(ram_gb * GB)))
     assert ("prereq.hardware" in codes(findings, "warning")) is warns
     assert "prereq.hardware" not in codes(findings)  # a recommendation, not a blocker
 
@@ -148,7 +148,7 @@ def test_needs_on_one_volume_add_up():
     [
         (Volume(mount="E:", kind="removable", size_bytes=64 * GB, free_bytes=60 * GB), "install.scratch-volume"),
         (Volume(mount="E:", online=False, size_bytes=64 * GB, free_bytes=60 * GB), "install.scratch-volume"),
-        (Volume(mount="E:", attributes=["compressed"], size_bytes=64 * GB, free_bytes=60 * GB), "install.scratch-attributes"),
+        (Volume(mount="E:", dedup=True, size_bytes=64 * GB, free_bytes=60 * GB), "install.scratch-attributes"),
     ],
 )
 def test_scratch_volume_kind(volume, code):

@@ -144,8 +144,8 @@ def drop_sections(text: str, names: Iterable[str]) -> str:
 def failing_facts() -> dict[str, Any]:
     """Facts of a server MABS refuses: workgroup, Server Core, old .NET, small VM."""
     facts = demo_facts(FIXED_NOW)
-    facts.update(domain=None, domain_joined=False, server_core=True, dotnet_release=378389, cpu_cores=1,
-                 ram_bytes=2 * 2**30, azure_stack_vm_size="Standard_A1")
+    facts.update(domain=None, domain_dns=None, domain_joined=False, server_core=True, dotnet_release=378389, physical_cores=1,
+                 logical_processors=1, memory_visible_bytes=2 * 2**30, memory_installed_bytes=2 * 2**30, azure_stack_vm_size="Standard_A1")
     return facts
 
 

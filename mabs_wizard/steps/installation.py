@@ -3,7 +3,7 @@
 Space (S13): 3 GB for the installation location, 900 MB for database files, 1 GB on the system
 drive when SQL is local; scratch at least 5% of the data planned for the cloud (S1, S4). The
 scratch (MARS cache) must be local and online, not on a network share or removable media, and not
-Encrypted / De-duplicated / Compressed / Sparse / Reparse-Point (S20, S21).
+Encrypted / De-duplicated / Compressed / Sparse / Reparse-Point (S20, S21): see ``scratch_findings``.
 """
 
 from __future__ import annotations
@@ -16,10 +16,18 @@ from pydantic import Field
 from mabs_wizard.answers.section import Section
 from mabs_wizard.answers.winpath import WindowsPath, drive_of, is_unc
 from mabs_wizard.context import CheckContext, RunContext, StepOutcome
-from mabs_wizard.facts import TargetFacts
-from mabs_wizard.findings import Finding, error, passed
+from mabs_wizard.facts import TargetFacts, Volume, collect_command
+from mabs_wizard.facts.model import (
+    FILE_ATTRIBUTE_COMPRESSED,
+    FILE_ATTRIBUTE_ENCRYPTED,
+    FILE_ATTRIBUTE_REPARSE_POINT,
+    FILE_ATTRIBUTE_SPARSE_FILE,
+    attribute_names,
+)
+from mabs_wizard.findings import Finding, error, passed, warning
 from mabs_wizard.steps.base import Sections, Step, checked, known
 from mabs_wizard.steps.sql import SqlAnswers
+
 
 class InstallationAnswers(Section):
     """Installation Settings: locations on the target and the cloud data the scratch must cover."""
@@ -95,7 +103,7 @@ def volumes(inst: InstallationAnswers, facts: TargetFacts, sql: SqlAnswers | Non
                                  f"use one of: {', '.join(v.mount for v in facts.volumes) or 'no volumes reported'}"))
             continue
         if "installation.scratch" in fields:
-            out += _scratch_volume(volume)
+            out += _scratch_volume(volume) + scratch_findings(inst.scratch, facts, volume)
         total = sum(n for _, n in needs)
         if volume.free_bytes < total:
             detail = ", ".join(f"{f.split('.')[-1]} {n / GB:.2f} GB" for f, n in needs)
@@ -113,10 +121,80 @@ def _scratch_volume(volume) -> list[Finding]:  # type: ignore[no-untyped-def]
         state = "offline" if not volume.online else volume.kind
         out.append(error("install.scratch-volume", "installation.scratch", f"the scratch folder cannot be on {state} volume {volume.mount} (S20)",
                          "choose a local, online, fixed volume"))
-    if volume.attributes:
-        out.append(error("install.scratch-attributes", "installation.scratch",
-                         f"volume {volume.mount} is {', '.join(volume.attributes)}; MARS refuses a cache there (S21)", "choose a plain NTFS volume"))
     return out
+
+
+# --------------------------------------------------------------------------- scratch attributes
+# MARS: "The following attributes or their combinations aren't supported for the cache folder:
+# Encrypted, De-duplicated, Compressed, Sparse, Reparse-Point" (S21, MicrosoftDocs/azure-docs
+# articles/backup/backup-azure-file-folder-backup-faq.yml). The bits are FILE_ATTRIBUTE_* values
+# (MicrosoftDocs/win32 desktop-src/FileIO/file-attribute-constants.md).
+REFUSED_ON_FOLDER = FILE_ATTRIBUTE_ENCRYPTED | FILE_ATTRIBUTE_COMPRESSED | FILE_ATTRIBUTE_SPARSE_FILE | FILE_ATTRIBUTE_REPARSE_POINT
+# A folder still to be created takes compression and encryption from its parent ("For a directory,
+# ... is the default for newly created files and subdirectories", file-attribute-constants.md);
+# sparseness is not inherited, and a parent that is a reparse point puts the folder behind a link.
+INHERITED = FILE_ATTRIBUTE_ENCRYPTED | FILE_ATTRIBUTE_COMPRESSED
+S = "installation.scratch"
+
+
+def scratch_findings(scratch: str, facts: TargetFacts, volume: Volume | None) -> list[Finding]:
+    """The scratch folder's own attributes and its volume's deduplication and BitLocker state."""
+    out: list[Finding] = []
+    again = f"collect the facts again with: {collect_command(f'{facts.computer_name}.json', scratch)}"
+    folder = facts.scratch_folder(scratch)
+    refused = "MARS refuses an Encrypted, Compressed, Sparse, Reparse-Point or de-duplicated cache folder (S21)"
+    if folder is None:
+        collected = ", ".join(s.path for s in facts.scratch) or "no folder"
+        out.append(warning("install.scratch-unknown", S, f"the facts hold no attributes for {scratch} (collected for: {collected}); {refused}",
+                           again))
+    elif folder.attributes is None:
+        out.append(warning("install.scratch-unknown", S, f"the attributes of {scratch} could not be read: {folder.reason or 'no reason given'}; {refused}",
+                           again))
+    elif folder.exists and folder.attributes & REFUSED_ON_FOLDER:
+        bad = attribute_names(folder.attributes & REFUSED_ON_FOLDER)
+        out.append(error("install.scratch-attributes", S, f"{scratch} is {', '.join(bad)}; {refused}",
+                         "choose another folder, or clear the attribute (Compressed: compact /u; Encrypted: cipher /d)"))
+    elif not folder.exists and folder.attributes & INHERITED:
+        bad = attribute_names(folder.attributes & INHERITED)
+        out.append(error("install.scratch-attributes", S,
+                         f"{scratch} does not exist yet and would be created {', '.join(bad)}, like {folder.examined}; {refused}",
+                         f"choose a folder outside {folder.examined}, or clear the attribute there"))
+    elif not folder.exists and folder.attributes & FILE_ATTRIBUTE_REPARSE_POINT:
+        out.append(warning("install.scratch-parent", S,
+                           f"{scratch} does not exist yet and {folder.examined} above it is a reparse point (a junction, link or mount "
+                           f"point): the folder would be created behind it, on a volume this check cannot see; {refused}",
+                           "choose a folder on a plain path"))
+    if volume is None:
+        return out
+    if volume.dedup:
+        out.append(error("install.scratch-attributes", S, f"volume {volume.mount} has data deduplication enabled; {refused}",
+                         "choose a folder on a volume without deduplication"))
+    elif volume.dedup is None:
+        out.append(warning("install.scratch-unknown", S,
+                           f"could not tell whether deduplication is enabled on {volume.mount}: {facts.reason('volumes.dedup')}; {refused}",
+                           again))
+    out += _bitlocker(volume, facts, again)
+    return out
+
+
+def _bitlocker(volume: Volume, facts: TargetFacts, again: str) -> list[Finding]:
+    """BitLocker is volume encryption below the file system, not the Encrypted (EFS) attribute S21
+    names; it matters when it keeps the volume locked: the cache folder "must be online" (S20), and
+    a locked volume's contents "are not accessible from Windows" (win32 getlockstatus-win32-encryptablevolume.md)."""
+    state = volume.bitlocker
+    if state is None:
+        return [warning("install.scratch-unknown", S,
+                        f"could not tell whether BitLocker keeps {volume.mount} locked: {facts.reason('volumes.bitlocker')}; "
+                        "the cache folder must be online (S20)", again)]
+    if state.lock_status == "Locked":
+        return [error("install.scratch-volume", S, f"volume {volume.mount} is locked by BitLocker; the cache folder must be online (S20)",
+                      "unlock the volume and turn on auto-unlock (Enable-BitLockerAutoUnlock), or choose another volume")]
+    if state.protection_status == "On" and state.volume_type == "Data" and state.auto_unlock is not True:
+        return [warning("install.scratch-bitlocker", S,
+                        f"volume {volume.mount} is BitLocker-protected without auto-unlock: after a restart it stays locked, and the "
+                        "cache folder offline, until someone unlocks it (S20: the cache folder must be online)",
+                        f"Enable-BitLockerAutoUnlock -MountPoint {volume.mount}, or choose another volume")]
+    return []
 
 
 # --------------------------------------------------------------------------- the step
@@ -136,3 +214,4 @@ def apply(sections: Sections, ctx: RunContext) -> StepOutcome:
 
 
 STEP = Step("installation", "Installation settings", InstallationAnswers, check, apply)
+

@@ -12,7 +12,7 @@ APT_PKGS := innoextract tinyproxy gnome-keyring libsecret-tools dbus dbus-daemon
 $(BIN)/mabs-wizard: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,fleet]'
 	# Bytecode now, as an installed app has it (PYTHONDONTWRITEBYTECODE may be set here).
 	$(BIN)/python -m compileall -q mabs_wizard screens
 	touch $@

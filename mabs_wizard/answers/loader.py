@@ -17,17 +17,22 @@ from pydantic import BaseModel, ValidationError
 from mabs_wizard.answers.document import MAX_ANSWERS_BYTES, Document, read_document
 from mabs_wizard.errors import InputError
 
-__all__ = ["MAX_ANSWERS_BYTES", "Document", "format_errors", "load_answers", "load_partial", "load_with_document",
-           "read_document"]
+__all__ = ["MAX_ANSWERS_BYTES", "Document", "error_entries", "format_errors", "load_answers", "load_partial",
+           "load_with_document", "read_document"]
 
 
 def format_errors(doc: Document, exc: ValidationError, model: type[BaseModel], prefix: tuple[Any, ...] = ()) -> list[str]:
-    problems = []
+    return [doc.problem(loc, message, at_key=at_key) for loc, message, at_key in error_entries(exc, model, prefix)]
+
+
+def error_entries(exc: ValidationError, model: type[BaseModel], prefix: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], str, bool]]:
+    """(location, message, at_key) of every error, before placing them in one file (the fleet places
+    each in the template or in the inventory, by where the value came from)."""
+    entries = []
     for err in exc.errors(include_url=False, include_input=False):
         loc = prefix + tuple(err["loc"])
-        message = _message(err, model, loc[len(prefix):])
-        problems.append(doc.problem(loc, message, at_key=err["type"] == "extra_forbidden"))
-    return problems
+        entries.append((loc, _message(err, model, loc[len(prefix):]), err["type"] == "extra_forbidden"))
+    return entries
 
 
 def _message(err: Any, model: type[BaseModel], loc: tuple[Any, ...]) -> str:

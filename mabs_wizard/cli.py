@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Probe the Azure Backup endpoints, directly or through a proxy.",
     ),
     "export": ("mabs_wizard.commands.export:export", "Write MABS ini, MARS command line or PowerShell for the target."),
+    "fleet": ("mabs_wizard.commands.fleet:fleet", "Validate, replay and export (to Ansible) many servers from one template."),
 }
 
 

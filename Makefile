@@ -49,7 +49,7 @@ bench: system-deps venv
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 schema: venv
-	for k in answers manifest facts; do $(BIN)/mabs-wizard schema $$k --write >/dev/null; done
+	for k in answers manifest facts fleet; do $(BIN)/mabs-wizard schema $$k --write >/dev/null; done
 
 clean:
 	rm -rf $(VENV) $(KIT) .pytest_cache build *.egg-info

@@ -127,12 +127,15 @@ def _members(data: dict[str, Any], group: str, seen: set[str] | None = None) -> 
 
 
 def select_hosts(data: dict[str, Any], source: str, group: str | None) -> Inventory:
-    groups = sorted(name for name in data if name != "_meta")
-    if group is not None and group not in data:
+    # A group without hosts is listed only among its parent's children, not as a key of its own.
+    known = {name for name in data if name != "_meta"}
+    known |= {child for entry in data.values() if isinstance(entry, dict) for child in entry.get("children") or []}
+    groups = sorted(known)
+    if group is not None and group not in known:
         close = difflib.get_close_matches(group, groups, n=1, cutoff=0.6)
         hint = f"; did you mean '{close[0]}'?" if close else (f"; its groups: {', '.join(groups)}" if groups else "")
         raise InputError(f"{source}: no group '{group}' in this inventory{hint}")
-    chosen = group if group is not None else (DEFAULT_GROUP if DEFAULT_GROUP in data else "all")
+    chosen = group if group is not None else (DEFAULT_GROUP if DEFAULT_GROUP in known else "all")
     names = _members(data, chosen)
     if not names:
         where = f"group '{chosen}'" if chosen != "all" else "the inventory"

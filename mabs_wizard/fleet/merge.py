@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mabs_wizard.fleet.inventory import VAULTED
+
 SHARED_SECTIONS = ("extraction",)
 
 Loc = tuple[Any, ...]
@@ -40,7 +42,7 @@ def vaulted(override: dict[str, Any], loc: Loc = ()) -> list[Loc]:
     found: list[Loc] = []
     for key, value in override.items():
         if isinstance(value, dict):
-            found += [(*loc, key)] if set(value) == {"__ansible_vault"} else vaulted(value, (*loc, key))
+            found += [(*loc, key)] if set(value) == {VAULTED} else vaulted(value, (*loc, key))
     return found
 
 
@@ -50,7 +52,8 @@ def without(override: dict[str, Any], locs: list[Loc]) -> dict[str, Any]:
     for loc in locs:
         node: Any = out
         for key in loc[:-1]:
-            node = node[key] = dict(node[key])
+            node[key] = dict(node[key])
+            node = node[key]
         node.pop(loc[-1], None)
     return out
 

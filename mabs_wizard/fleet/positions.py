@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from mabs_wizard.answers.document import Document, _plain
-from mabs_wizard.fleet.inventory import OVERRIDE_VAR
+from mabs_wizard.fleet.inventory import OVERRIDE_VAR, VAULTED
 
 YAML_SUFFIXES = (".yml", ".yaml", ".json")
 MAX_FILE_BYTES = 5_000_000
@@ -55,7 +55,7 @@ class PositionFinder:
             return None
         for candidates in (self._host_candidates(host), self._group_candidates()):
             for source in candidates:
-                if _plain(source.node.get(OVERRIDE_VAR)) == value:
+                if _from_yaml(source.node.get(OVERRIDE_VAR)) == _from_json(value):
                     return source
         return None
 
@@ -101,6 +101,30 @@ class PositionFinder:
         if path not in self._parsed:
             self._parsed[path] = _load(path)
         return self._parsed[path]
+
+
+_VAULT = ("ansible-vault ciphertext",)
+
+
+def _from_yaml(node: Any) -> Any:
+    """A ruamel node as ansible-inventory prints it: !unsafe strings plain, !vault ones opaque."""
+    from ruamel.yaml.comments import TaggedScalar
+
+    if isinstance(node, TaggedScalar):
+        return _VAULT if str(getattr(node.tag, "value", node.tag)) == "!vault" else node.value
+    if isinstance(node, dict):
+        return {str(k): _from_yaml(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_from_yaml(v) for v in node]
+    return _plain(node)
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return _VAULT if set(value) == {VAULTED} else {k: _from_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    return value
 
 
 def _vars_files(folder: Path, name: str) -> list[Path]:

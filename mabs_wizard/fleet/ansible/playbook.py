@@ -187,7 +187,7 @@ def site_yml(*, serial: str, retries: int) -> str:
           ansible.windows.win_template:
             src: {INI_NAME}.j2
             dest: "{{{{ mabs_work_folder }}}}\\\\{INI_NAME}"
-            newline_sequence: "\\r\\n"
+            newline_sequence: '\\r\\n'
             trim_blocks: false
             lstrip_blocks: false
           no_log: true
@@ -199,6 +199,7 @@ def site_yml(*, serial: str, retries: int) -> str:
             creates_path: "{{{{ mabs_installed_path }}}}"
             expected_return_code: [0, 3010]
           register: mabs_setup
+          no_log: true  # setup reads the secrets; on failure read mabs_setup_log on the host
 
       always:
         - name: Remove the setup ini

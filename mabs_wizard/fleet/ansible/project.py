@@ -68,19 +68,26 @@ def export_project(directory: Path, output: Path, *, vault_password_file: Path |
     if vault_password_file is None:
         raise InputError("the project holds secrets only as ansible-vault ciphertext: pass --vault-password-file F "
                          "(or set ANSIBLE_VAULT_PASSWORD_FILE)")
-    vault = AnsibleVault(vault_password_file)
+    vault = AnsibleVault(vault_password_file)  # the password file and the tool checked before any secret is read
     ready = [h.host for h in report.hosts if h.status == "ready-for-target"]
     warnings = [f"{h.host}: not exported ({h.status} in {directory / FLEET_REPORT_NAME})" for h in report.hosts
                 if h.status != "ready-for-target"]
     if not ready:
         raise InputError(f"{directory / FLEET_REPORT_NAME}: no host is ready-for-target; nothing to export")
     hosts = _load_hosts(directory, ready, store_file)
+    # Variables the answers named as secrets ({env: NAME}, recorded as the source) stay out of ansible-vault's environment.
+    hide = {r.source.removeprefix("env:") for h in hosts for r in h.plan.secret_records.values()
+            if r is not None and r.source.startswith("env:")}
+    vault.hide(hide)
+    media = _media_source(report)
+    if not Path(media).is_dir():
+        warnings.append(f"{media}: the extracted media is no longer here; set mabs_media_source in group_vars/all.yml")
 
     command = (f"cd {shlex.quote(str(output.resolve()))} && ansible-playbook -i {shlex.quote(report.inventory)} -i inventory.yml "
                f"site.yml --vault-password-file {shlex.quote(str(vault.password_file))}")
     tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
     try:
-        _write_project(tmp, report, hosts, vault, serial=serial, retries=retries, media=_media_source(report), command=command)
+        _write_project(tmp, report, hosts, vault, serial=serial, retries=retries, media=media, command=command)
         if output.exists():
             output.rmdir()  # empty (checked): replaced by the finished project
         os.replace(tmp, output)
@@ -147,7 +154,11 @@ def _write_project(root: Path, report: Any, hosts: list[_Host], vault: Any, *, s
     for host in hosts:
         ini_fields = [f for f, r in secrets_needed(host.manifest, "mabs-ini").items() if r is not None]
         ini_secrets = {f: host.secrets[f] for f in ini_fields}
-        ini.add_host(host.name, host.plan, ini_secrets, render(host.manifest, "mabs-ini", secrets=ini_secrets))
+        try:
+            real = render(host.manifest, "mabs-ini", secrets=ini_secrets)  # what export --with-secrets writes
+        except InputError as exc:
+            raise InputError(f"{host.name}: {exc}", [f"{host.name}: {line}" for line in exc.lines()]) from None
+        ini.add_host(host.name, host.plan, ini_secrets, real)
         (root / "files" / host.name).mkdir()
         atomic_write_bytes(root / "files" / host.name / PS1_NAME, encode("ps1", render(host.manifest, "ps1")), mode=0o600)
 

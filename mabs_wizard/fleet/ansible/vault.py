@@ -26,11 +26,16 @@ class AnsibleVault:
     def __init__(self, password_file: Path) -> None:
         self.password_file = _check_password_file(password_file)
         self.tool = ansible_tool("ansible-vault")
+        self.env = child_env()
+
+    def hide(self, names: Iterable[str]) -> None:
+        """Keep these environment variables (secrets the answers named) out of ansible-vault's environment."""
+        self.env = child_env(names)
 
     def _run(self, args: list[str], stdin: bytes | None, what: str) -> str:
         try:
             done = subprocess.run([self.tool, *args, "--vault-password-file", str(self.password_file)], input=stdin,
-                                  capture_output=True, env=child_env(), timeout=TIMEOUT_S, check=False)
+                                  capture_output=True, env=self.env, timeout=TIMEOUT_S, check=False)
         except subprocess.TimeoutExpired:
             raise InputError(f"ansible-vault did not finish {what} within {TIMEOUT_S} s") from None
         if done.returncode != 0:

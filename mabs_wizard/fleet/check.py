@@ -15,7 +15,6 @@ asks for the answers and contexts a replay needs.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -70,11 +69,11 @@ class FleetChecker:
         self.memo: dict[Any, Any] = {}  # the rules' own memo (the parsed vault file), shared by every host
         self._extraction: list[Any] | None = None  # the shared extraction's findings
 
-    def check(self) -> Iterator[HostCheck]:
+    def check(self) -> list[HostCheck]:
         """Each host's check, in inventory order; then the computer names that appear twice."""
         checks = [self.check_host(host) for host in self.inventory.hosts]
         self._duplicate_names(checks)
-        yield from checks
+        return checks
 
     # ------------------------------------------------------------------ one host
 
@@ -221,4 +220,4 @@ def check_fleet(template_path: Path, inventory_source: str, group: str | None, *
     data = finish_inventory(proc, inventory_source)
     inventory = select_hosts(data, inventory_source, group)
     checker = FleetChecker(template, inventory, now=now, keep=keep)
-    return template, inventory, list(checker.check())
+    return template, inventory, checker.check()

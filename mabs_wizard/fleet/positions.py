@@ -49,13 +49,20 @@ class PositionFinder:
         self._inventory = path if path.exists() else None
         self._base = (path if path.is_dir() else path.parent) if self._inventory else None
         self._parsed: dict[Path, Any] = {}
+        self._found: dict[str, OverrideSource | None] = {}
 
     def source_for(self, host: str, value: Any) -> OverrideSource | None:
+        if host not in self._found:
+            self._found[host] = self._find(host, value)
+        return self._found[host]
+
+    def _find(self, host: str, value: Any) -> OverrideSource | None:
         if self._base is None:
             return None
+        wanted = _from_json(value)
         for candidates in (self._host_candidates(host), self._group_candidates()):
             for source in candidates:
-                if _from_yaml(source.node.get(OVERRIDE_VAR)) == _from_json(value):
+                if _from_yaml(source.node.get(OVERRIDE_VAR)) == wanted:
                     return source
         return None
 

@@ -188,10 +188,15 @@ def test_ansible_not_installed_says_how_to_install_it(template: Path, tmp_path: 
     shutil.copy(Path(sys.prefix) / "pyvenv.cfg", bare / "pyvenv.cfg")
     (bare / "bin" / "python").symlink_to(Path(sys.executable).resolve())
     site = next(Path(sys.prefix).glob("lib/python3*/site-packages"))
-    env = {**os.environ, "PATH": "/usr/bin:/bin", "PYTHONPATH": os.pathsep.join([str(site), str(Path(__file__).parent.parent)])}
+    # The test venv's packages (and the wizard's editable install, a .pth file) without its bin folder.
+    run = (f"import site, sys, runpy; site.addsitedir({str(site)!r}); "
+           f"sys.argv = ['mabs-wizard', 'fleet', 'validate', {str(template)!r}, '-i', {str(YAML_INVENTORY)!r}]; "
+           "runpy.run_module('mabs_wizard', run_name='__main__')")
+    env = {**os.environ, "PATH": "/usr/bin:/bin"}
     import subprocess
 
-    result = subprocess.run([str(bare / "bin" / "python"), "-m", "mabs_wizard", "fleet", "validate", str(template), "-i", str(YAML_INVENTORY)],
-                            capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL)
+    assert not any((Path(d) / "ansible-inventory").exists() for d in ("/usr/bin", "/bin")), "a system-wide Ansible hides the case"
+    result = subprocess.run([str(bare / "bin" / "python"), "-c", run], capture_output=True, text=True, env=env, timeout=120,
+                            stdin=subprocess.DEVNULL)
     refused(result, "ansible-inventory is not installed: the fleet commands run Ansible's own tools. "
                     "Install them with pip install 'mabs-wizard[fleet]'")

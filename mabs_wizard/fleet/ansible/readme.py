@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mabs_wizard.export.plan import INI_NAME
-from mabs_wizard.fleet.ansible.playbook import GROUP, PS1_NAME
+from mabs_wizard.fleet.ansible.playbook import GROUP, PS1_NAME, SETUP_LOG
 
 
 def readme(report: Any, hosts: list[tuple[str, str]], command: str) -> str:
@@ -36,8 +36,8 @@ says how to reach them. Add `--limit HOST` for one host, `-e mabs_serial=5` for 
 
 ## What runs here, and what needs the Windows hosts
 
-Checked where the wizard runs, without any Windows host (mabs-wizard's own tests do all of this on
-every export they make):
+Checked without any Windows host (mabs-wizard's test suite runs each of these on a project exported
+exactly like this one; you can run the first two here yourself):
 
 - `ansible-inventory -i inventory.yml --list` reads the project's inventory and host_vars;
 - `ansible-playbook --syntax-check site.yml` and `ansible-lint` (production profile) pass;
@@ -51,7 +51,8 @@ every export they make):
 Needs the Windows hosts, and was not run by the wizard: every task of `site.yml`. They talk to each
 host over WinRM/PSRP: the V4 pre-steps (the MARS agent folder, Hyper-V and a restart), copying the
 media and files, MABS setup, and the MARS agent's configuration. Try it on one host first
-(`--limit`), and read `MABSSetup.log` on the host if setup fails.
+(`--limit`); if setup fails, its log is `mabs_setup_log` on the host (`{SETUP_LOG}`; the task's own
+output is hidden, as setup reads the secrets).
 
 ## What the play does, host by host (serial: a few at a time)
 

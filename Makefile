@@ -13,7 +13,7 @@ APT_PKGS := innoextract tinyproxy squid gnome-keyring libsecret-tools dbus dbus-
 $(BIN)/mabs-wizard: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,fleet]'
 	# Bytecode now, as an installed app has it (PYTHONDONTWRITEBYTECODE may be set here).
 	$(BIN)/python -m compileall -q mabs_wizard screens
 	touch $@
@@ -50,7 +50,7 @@ bench: system-deps venv
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 schema: venv
-	for k in answers manifest facts; do $(BIN)/mabs-wizard schema $$k --write >/dev/null; done
+	for k in answers manifest facts fleet; do $(BIN)/mabs-wizard schema $$k --write >/dev/null; done
 
 clean:
 	rm -rf $(VENV) $(KIT) .pytest_cache build *.egg-info

@@ -23,7 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     # name: (module:attribute, one-line help shown in `mabs-wizard --help`)
     "replay": ("mabs_wizard.commands.replay:replay", "Run every step headless from an answers file."),
     "validate": ("mabs_wizard.commands.replay:validate", "Check an answers file; write nothing."),
-    "schema": ("mabs_wizard.commands.schema:schema", "Print the JSON Schema of answers, manifest or facts."),
+    "schema": ("mabs_wizard.commands.schema:schema", "Print the JSON Schema of answers, manifest, facts or the fleet report."),
     "demo": ("mabs_wizard.commands.demo:demo", "Write a complete demo kit into a folder."),
     "extract": ("mabs_wizard.commands.extract:extract", "Verify and extract installer media."),
     "vault": ("mabs_wizard.commands.vault:vault", "Inspect .VaultCredentials files."),
@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Probe the Azure Backup endpoints, directly or through a proxy.",
     ),
     "export": ("mabs_wizard.commands.export:export", "Write MABS ini, MARS command line or PowerShell for the target."),
+    "fleet": ("mabs_wizard.commands.fleet:fleet", "Validate, replay and export (to Ansible) many servers from one template."),
 }
 
 

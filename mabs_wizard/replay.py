@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from mabs_wizard.answers.loader import Document, load_with_document
-from mabs_wizard.answers.models import Answers
+from mabs_wizard.answers.models import Answers, PrerequisitesAnswers
 from mabs_wizard.context import CheckContext, RunContext, load_context_facts
 from mabs_wizard.errors import InputError
 from mabs_wizard.events import (
@@ -35,12 +35,17 @@ from mabs_wizard.secret_store import terminal_password
 
 def finding_problem(doc: Document, answers: Answers, f: Finding) -> str:
     """FILE:LINE:COL: field: message for a rule's finding (host facts point at the facts file)."""
-    loc: tuple[str, ...] = tuple(f.field.split(".")) if f.field else ("prerequisites",)
-    if loc == ("prerequisites",) and answers.prerequisites.facts_file is not None:
-        loc = ("prerequisites", "facts_file")
     f = f.for_file()
     remedy = f" (remedy: {f.remedy})" if f.remedy else ""
-    return doc.problem(loc, f"{f.message}{remedy}")
+    return doc.problem(finding_location(answers.prerequisites, f), f"{f.message}{remedy}")
+
+
+def finding_location(prerequisites: PrerequisitesAnswers | None, f: Finding) -> tuple[str, ...]:
+    """The answers field a finding is about; findings on the host's facts, the facts file's field."""
+    loc: tuple[str, ...] = tuple(f.field.split(".")) if f.field else ("prerequisites",)
+    if loc == ("prerequisites",) and prerequisites is not None and prerequisites.facts_file is not None:
+        loc = ("prerequisites", "facts_file")
+    return loc
 
 
 class LinePrinter:

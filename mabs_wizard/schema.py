@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-KINDS = ("answers", "manifest", "facts")
+KINDS = ("answers", "manifest", "facts", "fleet")
 
 
 def schema_for(kind: str) -> dict[str, Any]:
@@ -17,10 +17,12 @@ def schema_for(kind: str) -> dict[str, Any]:
         from mabs_wizard.manifest import Manifest as model  # type: ignore[assignment]
     elif kind == "facts":
         from mabs_wizard.facts import TargetFacts as model  # type: ignore[assignment]
+    elif kind == "fleet":
+        from mabs_wizard.fleet.report import FleetReport as model  # type: ignore[assignment]
     else:
         raise ValueError(kind)
     # mode="validation" for inputs (answers, facts), "serialization" for what we write.
-    schema = model.model_json_schema(mode="serialization" if kind == "manifest" else "validation")
+    schema = model.model_json_schema(mode="serialization" if kind in ("manifest", "fleet") else "validation")
     return {"$schema": DIALECT, "$id": f"https://mabs-wizard.invalid/schema/{kind}.schema.json", **schema}
 
 

@@ -16,14 +16,20 @@ from pydantic import BaseModel, ValidationError
 from mabs_wizard.answers.document import MAX_ANSWERS_BYTES, Document, read_document
 from mabs_wizard.errors import InputError
 
-__all__ = ["MAX_ANSWERS_BYTES", "Document", "format_errors", "load_answers", "load_partial", "load_with_document",
-           "read_document"]
+__all__ = ["MAX_ANSWERS_BYTES", "Document", "error_entries", "format_errors", "load_answers", "load_partial",
+           "load_with_document", "read_document"]
 
 
 def format_errors(doc: Document, exc: ValidationError, model: type[BaseModel], prefix: tuple[Any, ...] = ()) -> list[str]:
+    return [doc.problem(loc, message, at_key=at_key) for loc, message, at_key in error_entries(exc, model, prefix)]
+
+
+def error_entries(exc: ValidationError, model: type[BaseModel], prefix: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], str, bool]]:
+    """(location, message, at_key) of every error, before placing them in one file (the fleet places
+    each in the template or in the inventory, by where the value came from)."""
     from mabs_wizard.answers.errors import problems
 
-    return [doc.problem(prefix + loc, text, at_key=at_key) for loc, text, at_key in problems(exc, model)]
+    return [(prefix + loc, text, at_key) for loc, text, at_key in problems(exc, model)]
 
 
 def load_with_document(path: Path) -> tuple[Document, Answers]:  # noqa: F821 - imported lazily below

@@ -4,7 +4,7 @@ import click
 
 
 @click.command()
-@click.argument("kind", type=click.Choice(["answers", "manifest", "facts"]))
+@click.argument("kind", type=click.Choice(["answers", "manifest", "facts", "fleet"]))
 @click.option("--write", is_flag=True, help="refresh the committed copy under assets/schema/")
 def schema(kind: str, write: bool) -> None:
     """Print the JSON Schema (draft 2020-12) of KIND, generated from the models."""

@@ -1,0 +1,1 @@
+"""The Ansible project ``mabs-wizard fleet export --format ansible`` writes (see project.py)."""

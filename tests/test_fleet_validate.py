@@ -48,7 +48,7 @@ def test_yaml_inventory_every_problem_of_the_broken_host_and_only_its(template: 
         f"{inv}:{position(inv, 'extraction:', after)}: mabs04: extraction: extraction is shared by the whole fleet "
         "(one download, verified and extracted once): set it in the template, not per host",
         f"{inv}:{position(inv, 'instanse:', after)}: mabs04: sql.instanse: unknown key 'instanse'; did you mean 'instance'?",
-        f"{inv}:{position(inv, '-5', after)}: mabs04: installation.planned_cloud_data_gb: Input should be greater than or equal to 0",
+        f"{inv}:{position(inv, '-5', after)}: mabs04: installation.planned_cloud_data_gb: must be a number from 0 to 10000000",
         f"{inv}:{position(inv, LITERAL, after)}: mabs04: security.password: a secret may not be written literally in an answers "
         "file; reference it instead: {env: NAME}, {file: PATH}, {keyring: {service: S, username: U}} or prompt",
         f"{inv}:{position(inv, 'facts/MABS04.json', after)}: mabs04: prerequisites.facts_file: MABS V4 does not support "
@@ -68,7 +68,7 @@ def test_ini_inventory_places_host_vars_and_inline_overrides(template: Path) -> 
     # mabs04's override is an INI inline value: no file position exists, so HOST: section.field.
     assert sorted(result.stderr.splitlines()) == sorted([
         "mabs04: sql.instanse: unknown key 'instanse'; did you mean 'instance'?",
-        "mabs04: installation.planned_cloud_data_gb: Input should be greater than or equal to 0",
+        "mabs04: installation.planned_cloud_data_gb: must be a number from 0 to 10000000",
         "mabs04: prerequisites.facts_file: MABS V4 does not support Windows Server 2012 R2 Datacenter (6.3.9600) "
         "(remedy: use Windows Server 2019 or 2022)",
     ])
@@ -108,7 +108,7 @@ def test_template_errors_point_at_the_template(template: Path, tmp_path: Path) -
     where = f"{broken}:{position(broken, 'nwe')}"
     # The template's value is every host's problem, placed in the template, named per host.
     for host in ("mabs01", "mabs02", "mabs03"):
-        assert f"{where}: {host}: sql.mode: Input should be 'new' or 'existing'" in result.stderr.splitlines(), result.stderr
+        assert f"{where}: {host}: sql.mode: must be one of: 'new', 'existing'" in result.stderr.splitlines(), result.stderr
 
 
 # ---------------------------------------------------------------------------------------------- bad input

@@ -132,23 +132,43 @@ def test_ini_with_secrets_holds_them_at_their_keys() -> None:
     assert SECRETS["proxy.password"] not in text  # the ini has no proxy keys
 
 
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("secrets", [None, SECRETS])
+def test_ini_notes_use_only_the_documented_comment_syntax(variant: str, secrets: dict[str, str] | None) -> None:
+    """Notes are lines starting with # inside [OPTIONS], as the DPM unattended-install doc documents
+    them ("Lines beginning with the hash (#) are commented out", MicrosoftDocs/SystemCenterDocs
+    SystemCenterDocs/dpm/install-dpm.md); no document gives ';' a meaning in these files."""
+    text = render(VARIANTS[variant](), "mabs-ini", secrets=secrets)
+    lines = text.splitlines()
+    assert lines[0] == "[OPTIONS]"
+    assert not [line for line in lines if line.lstrip().startswith(";")]
+    notes = [line for line in lines[1:] if not re.match(r"^[A-Za-z]+=", line)]
+    assert len(notes) > 10 and all(line.startswith("#") for line in notes), notes
+    # A reader that knows only '#' as a comment finds exactly the 17 keys and nothing else: a note
+    # that were not a comment would be a key or a parse error here.
+    parser = configparser.ConfigParser(interpolation=None, strict=True, comment_prefixes=("#",), inline_comment_prefixes=None)
+    parser.optionxform = str
+    parser.read_string(text)
+    assert tuple(parser["OPTIONS"]) == INI_KEYS
+
+
 def test_ini_setup_command_line() -> None:
     lines = render(demo(), "mabs-ini").splitlines()
-    assert (";   start /wait <extracted folder>\\Setup.exe /i /f <extracted folder>\\MABSSetup.ini "
+    assert ("#   start /wait <extracted folder>\\Setup.exe /i /f <extracted folder>\\MABSSetup.ini "
             "/l <extracted folder>\\MABSSetup.log") in lines
     # A folder with a space: quoted, and `start` given an empty title (else it takes the path as one).
     lines = render(proxy_variant(), "mabs-ini").splitlines()
-    assert ';   start "" /wait "C:\\MABS Setup\\Setup.exe" /i /f "C:\\MABS Setup\\MABSSetup.ini" /l "C:\\MABS Setup\\MABSSetup.log"' in lines
+    assert '#   start "" /wait "C:\\MABS Setup\\Setup.exe" /i /f "C:\\MABS Setup\\MABSSetup.ini" /l "C:\\MABS Setup\\MABSSetup.log"' in lines
     m = demo()
     m["extraction"]["settings"]["destination"] = "C:\\MABS"
-    assert ";   start /wait C:\\MABS\\Setup.exe /i /f C:\\MABS\\MABSSetup.ini /l C:\\MABS\\MABSSetup.log" in render(m, "mabs-ini").splitlines()
+    assert "#   start /wait C:\\MABS\\Setup.exe /i /f C:\\MABS\\MABSSetup.ini /l C:\\MABS\\MABSSetup.log" in render(m, "mabs-ini").splitlines()
 
 
 def test_v4_pre_steps_only_for_v4() -> None:
     v4, v3 = render(demo(), "mabs-ini"), render(proxy_variant(), "mabs-ini")
     for text in (v4, render(demo(), "ps1")):
         assert "Microsoft-Hyper-V-Management-PowerShell" in text
-    assert ';   mkdir "C:\\Program Files\\Microsoft Azure Recovery Services Agent"' in v4.splitlines()
+    assert '#   mkdir "C:\\Program Files\\Microsoft Azure Recovery Services Agent"' in v4.splitlines()
     for text in (v3, render(proxy_variant(), "ps1")):
         assert "dism" not in text.lower() and "Hyper-V" not in text
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from mabs_wizard.errors import InputError
-from mabs_wizard.export import DEFAULT_NAMES, FORMATS, encode, render, secrets_needed
+from mabs_wizard.export import DEFAULT_NAMES, FORMATS, encode, missing_secrets, render, required_secrets, secrets_needed
 from mabs_wizard.export.mabs_ini import INI_KEYS
 from mabs_wizard.manifest import Manifest
 
@@ -533,6 +533,37 @@ def test_secrets_needed_per_format() -> None:
     assert secrets_needed(demo(), "mars-cmd") == {}  # no proxy
     assert list(secrets_needed(proxy_variant(), "mars-cmd")) == ["proxy.password"]
     assert secrets_needed(proxy_variant(), "ps1") == {}
+
+
+def test_required_secrets_make_a_complete_export() -> None:
+    """The engine's answer to "which answers fields does a complete export need" (the TUI's SQL page
+    and replay ask for these): exactly what leaves no placeholder, for plans from a manifest or answers."""
+    from mabs_wizard.export.plan import plan_from_answers, plan_from_manifest
+    from mabs_wizard.flow import answers_from_sections
+
+    plan = plan_from_manifest(demo())
+    ini_fields = required_secrets("mabs-ini", plan)
+    assert ini_fields == ("sql.admin_password", "security.password", "encryption.passphrase")
+    complete = render(demo(), "mabs-ini", secrets={f: SECRETS[f] for f in ini_fields})
+    assert "<secret not exported" not in complete
+    for left_out in ini_fields:  # each one is needed: without it a placeholder stays
+        partial = render(demo(), "mabs-ini", secrets={f: SECRETS[f] for f in ini_fields if f != left_out})
+        assert f"<secret not exported: {left_out}>" in partial
+    assert required_secrets("mars-cmd", plan) == () and required_secrets("ps1", plan) == ()
+    assert required_secrets("mars-cmd", plan_from_manifest(proxy_variant())) == ("proxy.password",)
+    no_user = proxy_variant()
+    no_user["proxy"]["settings"].update({"username": None, "password": None})
+    assert required_secrets("mars-cmd", plan_from_manifest(no_user)) == ()
+    assert "/pw" not in _command_line(render(no_user, "mars-cmd"))
+    from mabs_wizard.answers.models import ProxyAnswers
+
+    early = plan_from_answers(answers_from_sections({"proxy": ProxyAnswers(use_proxy=True, host="p", port=3128, username="svc")}),
+                              computer_name="MABS01", domain=None)
+    assert required_secrets("mars-cmd", early) == ("proxy.password",)
+    assert missing_secrets(demo(), "mabs-ini") == ["sql.admin_password"]
+    assert missing_secrets(proxy_variant(), "mabs-ini") == [] and missing_secrets(proxy_variant(), "mars-cmd") == []
+    with pytest.raises(InputError, match="unknown export format"):
+        required_secrets("bat", plan)
 
 
 # --- bytes on disk ---------------------------------------------------------------------------

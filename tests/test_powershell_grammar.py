@@ -191,6 +191,15 @@ def test_the_collector_is_among_the_shipped_scripts() -> None:
     assert syntax_problems(asset_path("facts", "collect-facts.ps1").read_bytes()) == []
 
 
+def test_readme_powershell_examples_parse() -> None:
+    """The commands the README gives the operator for the target parse too."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```powershell\n(.*?)```", readme, flags=re.S)
+    assert blocks, "the README shows no PowerShell example"
+    for block in blocks:
+        assert syntax_problems(block) == [], block
+
+
 @pytest.mark.parametrize("variant", sorted(export_variants()))
 def test_ps1_export_parses(variant: str) -> None:
     from mabs_wizard.export import encode

@@ -364,6 +364,24 @@ def test_ps1_stops_before_changing_anything_when_input_is_missing(variant: str) 
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_ps1_child_processes_inherit_no_secret_variable(variant: str) -> None:
+    """Secrets given as environment variables are removed from the script's environment before it
+    starts any program (dism, MARSAgentInstaller, setup), read or not."""
+    from mabs_wizard.export.plan import plan_from_manifest
+    from mabs_wizard.export.ps1 import PIN_ENV, secret_inputs
+    from tests.test_powershell_grammar import text_of
+
+    text, tree, cmds = _script(variant)
+    clear = [n for n in _walk_nodes(tree.root_node) if n.type == "foreach_statement" and "SetEnvironmentVariable($spec.Env, $null" in text_of(n)]
+    assert len(clear) == 1 and "$SecretSpecs.Values" in text_of(clear[0])
+    first_program = min(c.start for c in _named(cmds, "Start-Process"))
+    assert clear[0].start_byte < first_program
+    for i in secret_inputs(plan_from_manifest(VARIANTS[variant]())):
+        assert f"Env = '{i.env}'" in text  # every secret's variable is in the specs the loop clears
+    assert text.index(f"SetEnvironmentVariable('{PIN_ENV}', $null") < first_program
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_ps1_checks_before_each_step(variant: str) -> None:
     """Safe to run again: nothing changes unconditionally, and each step has its own check."""
     from tests.test_powershell_grammar import assignments, text_of

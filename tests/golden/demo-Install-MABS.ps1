@@ -326,10 +326,10 @@ foreach ($field in $Wanted) {
     }
     else { $Secrets[$field] = $value }
 }
-if (-not $SecurityPin) {
-    $SecurityPin = [Environment]::GetEnvironmentVariable('MABS_WIZARD_SECURITY_PIN', 'Process')
-    [Environment]::SetEnvironmentVariable('MABS_WIZARD_SECURITY_PIN', $null, 'Process')
-}
+if (-not $SecurityPin) { $SecurityPin = [Environment]::GetEnvironmentVariable('MABS_WIZARD_SECURITY_PIN', 'Process') }
+# No program this script starts inherits a secret from its environment.
+foreach ($spec in $SecretSpecs.Values) { [Environment]::SetEnvironmentVariable($spec.Env, $null, 'Process') }
+[Environment]::SetEnvironmentVariable('MABS_WIZARD_SECURITY_PIN', $null, 'Process')
 if ($Problems.Count -gt 0) {
     $Problems.Add('Nothing was changed.')
     Stop-Input $Problems.ToArray()

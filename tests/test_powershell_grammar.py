@@ -20,6 +20,7 @@ which checks the scripts' structure on the same trees instead of by substring.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -144,10 +145,11 @@ def functions(tree: Tree) -> set[str]:
 
 
 def shipped_scripts() -> list[Path]:
+    """Every *.ps1 in the source tree (virtualenvs, build output and demo kits pruned, not walked)."""
     found = []
-    for path in ROOT.rglob("*.ps1"):
-        if not _SKIP_DIRS.intersection(path.relative_to(ROOT).parts):
-            found.append(path)
+    for folder, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if d not in _SKIP_DIRS]
+        found += [Path(folder) / name for name in files if name.lower().endswith(".ps1")]
     return sorted(found)
 
 

@@ -1,5 +1,7 @@
-"""Exports of the demo manifest (and a proxy/Windows variant): golden files, the ini's 17 keys, the
-command lines, the PowerShell's shape, and no secret in any export made without secrets.
+"""Exports of the demo manifest (and a proxy/Windows variant): golden files, the ini's 17 keys and
+its comment syntax, the command lines, the PowerShell script's structure (read from a real
+PowerShell parse tree, see test_powershell_grammar.py), and no secret in any export made without
+secrets.
 
 Regenerate the golden files with ``UPDATE_GOLDEN=1 pytest tests/test_export.py`` and read the diff.
 """
@@ -17,7 +19,7 @@ from typing import Any
 import pytest
 
 from mabs_wizard.errors import InputError
-from mabs_wizard.export import DEFAULT_NAMES, FORMATS, encode, render, secrets_needed
+from mabs_wizard.export import DEFAULT_NAMES, FORMATS, encode, missing_secrets, render, required_secrets, secrets_needed
 from mabs_wizard.export.mabs_ini import INI_KEYS
 from mabs_wizard.manifest import Manifest
 
@@ -132,23 +134,43 @@ def test_ini_with_secrets_holds_them_at_their_keys() -> None:
     assert SECRETS["proxy.password"] not in text  # the ini has no proxy keys
 
 
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("secrets", [None, SECRETS])
+def test_ini_notes_use_only_the_documented_comment_syntax(variant: str, secrets: dict[str, str] | None) -> None:
+    """Notes are lines starting with # inside [OPTIONS], as the DPM unattended-install doc documents
+    them ("Lines beginning with the hash (#) are commented out", MicrosoftDocs/SystemCenterDocs
+    SystemCenterDocs/dpm/install-dpm.md); no document gives ';' a meaning in these files."""
+    text = render(VARIANTS[variant](), "mabs-ini", secrets=secrets)
+    lines = text.splitlines()
+    assert lines[0] == "[OPTIONS]"
+    assert not [line for line in lines if line.lstrip().startswith(";")]
+    notes = [line for line in lines[1:] if not re.match(r"^[A-Za-z]+=", line)]
+    assert len(notes) > 10 and all(line.startswith("#") for line in notes), notes
+    # A reader that knows only '#' as a comment finds exactly the 17 keys and nothing else: a note
+    # that were not a comment would be a key or a parse error here.
+    parser = configparser.ConfigParser(interpolation=None, strict=True, comment_prefixes=("#",), inline_comment_prefixes=None)
+    parser.optionxform = str
+    parser.read_string(text)
+    assert tuple(parser["OPTIONS"]) == INI_KEYS
+
+
 def test_ini_setup_command_line() -> None:
     lines = render(demo(), "mabs-ini").splitlines()
-    assert (";   start /wait <extracted folder>\\Setup.exe /i /f <extracted folder>\\MABSSetup.ini "
+    assert ("#   start /wait <extracted folder>\\Setup.exe /i /f <extracted folder>\\MABSSetup.ini "
             "/l <extracted folder>\\MABSSetup.log") in lines
     # A folder with a space: quoted, and `start` given an empty title (else it takes the path as one).
     lines = render(proxy_variant(), "mabs-ini").splitlines()
-    assert ';   start "" /wait "C:\\MABS Setup\\Setup.exe" /i /f "C:\\MABS Setup\\MABSSetup.ini" /l "C:\\MABS Setup\\MABSSetup.log"' in lines
+    assert '#   start "" /wait "C:\\MABS Setup\\Setup.exe" /i /f "C:\\MABS Setup\\MABSSetup.ini" /l "C:\\MABS Setup\\MABSSetup.log"' in lines
     m = demo()
     m["extraction"]["settings"]["destination"] = "C:\\MABS"
-    assert ";   start /wait C:\\MABS\\Setup.exe /i /f C:\\MABS\\MABSSetup.ini /l C:\\MABS\\MABSSetup.log" in render(m, "mabs-ini").splitlines()
+    assert "#   start /wait C:\\MABS\\Setup.exe /i /f C:\\MABS\\MABSSetup.ini /l C:\\MABS\\MABSSetup.log" in render(m, "mabs-ini").splitlines()
 
 
 def test_v4_pre_steps_only_for_v4() -> None:
     v4, v3 = render(demo(), "mabs-ini"), render(proxy_variant(), "mabs-ini")
     for text in (v4, render(demo(), "ps1")):
         assert "Microsoft-Hyper-V-Management-PowerShell" in text
-    assert ';   mkdir "C:\\Program Files\\Microsoft Azure Recovery Services Agent"' in v4.splitlines()
+    assert '#   mkdir "C:\\Program Files\\Microsoft Azure Recovery Services Agent"' in v4.splitlines()
     for text in (v3, render(proxy_variant(), "ps1")):
         assert "dism" not in text.lower() and "Hyper-V" not in text
 
@@ -233,55 +255,249 @@ def test_mars_cmd_refuses_a_double_quote() -> None:
 
 
 # --- ps1 -----------------------------------------------------------------------------------
+# Structure read from a real PowerShell parse tree (tree-sitter-pwsh, test_powershell_grammar.py):
+# each command with its parameters, the function it is in and the if blocks around it.
+
+# Parameter sets Microsoft documents; a call must stay inside one set. Set-DPMCloudSubscriptionSetting:
+# MicrosoftDocs/systemcenter-docs-powershell systemcenter-cmdlets/SystemCenter2016/DataProtectionManager/
+# v1/Set-DPMCloudSubscriptionSetting.md (read in its copy Taojunshen/systemcenter-docs-psprocessing
+# sc-cmdlets/...); Set-OBMachineSetting: its help (S9) and backup-client-automation.md (-SecurityPin);
+# Start-OBRegistration: backup-client-automation.md.
+DPM_COMMON = {"DPMServerName", "SubscriptionSetting"}
+DPM_SETS = [{"Commit"}, {"StagingAreaPath"}, {"EncryptionPassphrase"}, {"NoProxy"}, {"NoThrottle"},
+            {"ProxyServer", "ProxyPort", "ProxyUsername", "ProxyPassword"}]
+OB_SETS = [{"EncryptionPassphrase", "SecurityPin"}, {"NoProxy"}, {"NoThrottle"},
+           {"ProxyServer", "ProxyPort", "ProxyUsername", "ProxyPassword"}]
+# Windows PowerShell 5.1 cmdlets and the agent's/DPM's the script may call; anything else must be
+# a function the script defines (a misspelt cmdlet fails here, not on the server).
+KNOWN = {"ConvertFrom-Json", "ConvertTo-Json", "ConvertTo-SecureString", "Get-Command", "Get-Content", "Get-ItemProperty",
+         "Get-WindowsOptionalFeature", "Import-Clixml", "Import-Module", "Join-Path", "New-Item", "New-Object", "Out-Null", "Read-Host",
+         "Remove-Item", "Select-Object", "Set-Content", "Set-StrictMode", "Split-Path", "Start-Process", "Test-Path",
+         "Where-Object", "Write-Host", "Write-Warning", "Set-OBMachineSetting", "Start-OBRegistration",
+         "Get-DPMCloudSubscriptionSetting", "Set-DPMCloudSubscriptionSetting"}
+# What changes the server (or the script's record of what it did).
+CHANGING = {"New-Item", "Start-Process", "Set-OBMachineSetting", "Set-DPMCloudSubscriptionSetting", "Start-OBRegistration",
+            "Save-State", "Set-Content", "Remove-Item", "Import-DpmCmdlets"}
 
 
-def _strip_ps_strings(text: str) -> str:
-    """The script with here-strings, block comments, strings and line comments removed: the code."""
-    text = re.sub(r"@'\n.*?\n'@", "@''@", text, flags=re.S)
-    text = re.sub(r"<#.*?#>", "", text, flags=re.S)
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        c = text[i]
-        if c == "#":
-            while i < len(text) and text[i] != "\n":
-                i += 1
-        elif c == "'":
-            i += 1
-            while i < len(text) and not (text[i] == "'" and text[i + 1 : i + 2] != "'"):
-                i += 2 if text[i] == "'" else 1
-            assert i < len(text), "unterminated single-quoted string"
-            out.append("''")
-            i += 1
-        elif c == '"':
-            i += 1
-            while i < len(text) and text[i] != '"':
-                i += 2 if text[i] == "`" else 1
-            assert i < len(text), "unterminated double-quoted string"
-            out.append('""')
-            i += 1
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
+def _script(variant: str) -> tuple[str, Any, list[Any]]:
+    from tests.test_powershell_grammar import commands, parse
+
+    text = render(VARIANTS[variant](), "ps1")
+    tree = parse(text)
+    return text, tree, commands(tree)
+
+
+def _named(cmds: list[Any], name: str) -> list[Any]:
+    return [c for c in cmds if c.name == name]
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
-def test_ps1_shape(variant: str) -> None:
-    text = render(VARIANTS[variant](), "ps1")
-    code = _strip_ps_strings(text)
-    for opener, closer in ("{}", "()", "[]"):
-        assert code.count(opener) == code.count(closer), f"unbalanced {opener}{closer}"
-    assert "$ErrorActionPreference = 'Stop'" in text and "Set-StrictMode -Version Latest" in text
-    assert "ConvertFrom-SecureString" not in text
-    assert "Start-OBRegistration -VaultCredentials $VaultCredentials -Confirm:$false" in text
-    assert "Set-OBMachineSetting -EncryptionPassphrase $Secrets['encryption.passphrase']" in text
-    assert "Start-Process -FilePath $SetupExe -Wait -PassThru -ArgumentList @('/i', '/f'," in text
-    # Every secret is read at run time, as a SecureString.
-    reads = re.findall(r"^\s*\S+ = Read-Secret -Prompt", text, flags=re.M)
-    assert len(reads) == (4 if variant == "proxy" else 3)
-    read_hosts = [line for line in text.splitlines() if "Read-Host" in line and not line.lstrip().startswith("#")]
-    assert read_hosts and all("-AsSecureString" in line for line in read_hosts)
+def test_ps1_calls_known_commands_with_documented_parameters(variant: str) -> None:
+    from tests.test_powershell_grammar import functions
+
+    _, tree, cmds = _script(variant)
+    defined = functions(tree)
+    assert {"Read-Secret", "Resolve-Secret", "Stop-Input", "Import-DpmCmdlets"} <= defined
+    unknown = sorted({c.name for c in cmds} - KNOWN - defined)
+    assert not unknown, unknown
+    for call in _named(cmds, "Set-DPMCloudSubscriptionSetting"):
+        own = set(call.parameters) - DPM_COMMON
+        assert DPM_COMMON <= set(call.parameters), call.parameters
+        assert sum(own <= s for s in DPM_SETS) == 1 and own, f"not one documented parameter set: {call.parameters}"
+    for call in _named(cmds, "Set-OBMachineSetting"):
+        assert sum(set(call.parameters) <= s for s in OB_SETS) == 1, call.parameters
+    for call in _named(cmds, "Start-OBRegistration"):
+        assert set(call.parameters) == {"VaultCredentials", "Confirm"}
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_ps1_prompts_only_in_an_interactive_session(variant: str) -> None:
+    """No Read-Host is reachable unless [Environment]::UserInteractive, no -NonInteractive (the
+    host's or the script's) and no value from a parameter, the environment or the secrets file."""
+    from tests.test_powershell_grammar import assignments, text_of
+
+    _, tree, cmds = _script(variant)
+    read_hosts = _named(cmds, "Read-Host")
+    assert read_hosts and all(c.function == "Read-Secret" and "AsSecureString" in c.parameters for c in read_hosts)
+    prompts = _named(cmds, "Read-Secret")
+    assert prompts and all(c.function == "Resolve-Secret" and "$CanPrompt" in c.guards() for c in prompts)
+    [can_prompt] = assignments(tree, "$CanPrompt")
+    for part in ("[Environment]::UserInteractive", "-not $NonInteractive", "-not (Test-HostNonInteractive)"):
+        assert part in can_prompt
+    # Resolve-Secret returns a parameter, environment or file value before it reaches the prompt.
+    [resolve] = [n for n in _walk_nodes(tree.root_node) if n.type == "function_statement" and "Resolve-Secret" in text_of(n).split("{")[0]]
+    body = text_of(resolve)
+    assert body.index("$Bound.ContainsKey") < body.index("GetEnvironmentVariable") < body.index("$FileSecrets") < body.index("if ($CanPrompt)")
+    [host_check] = [n for n in _walk_nodes(tree.root_node) if n.type == "function_statement" and "Test-HostNonInteractive" in text_of(n).split("{")[0]]
+    assert "GetCommandLineArgs" in text_of(host_check) and "'^[-/]non'" in text_of(host_check)
+
+
+def _walk_nodes(node: Any) -> Any:
+    yield node
+    for child in node.children:
+        yield from _walk_nodes(child)
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_ps1_stops_before_changing_anything_when_input_is_missing(variant: str) -> None:
+    from tests.test_powershell_grammar import text_of
+
+    _, tree, cmds = _script(variant)
+    top = [c for c in cmds if c.function is None]
+    stops = _named(top, "Stop-Input")
+    assert stops
+    last_stop = max(stops, key=lambda c: c.start)
+    assert "$Problems.ToArray()" in text_of(last_stop.node)
+    changes = [c for c in top if c.name in CHANGING]
+    assert changes and last_stop.start < min(c.start for c in changes), "something changes before the input check"
+    assert "WriteAllText" in text_of(tree.root_node)[last_stop.start:]  # the ini copy too, after it
+    resolves = _named(cmds, "Resolve-Secret")
+    assert resolves and all(c.start < last_stop.start for c in resolves)
+    # Stop-Input ends the script with exit code 2; a missing secret is named with its three sources.
+    [stop_fn] = [n for n in _walk_nodes(tree.root_node) if n.type == "function_statement" and "Stop-Input" in text_of(n).split("{")[0]]
+    assert "exit 2" in text_of(stop_fn)
+    missing = [n for n in _walk_nodes(tree.root_node) if n.type == "if_statement" and text_of(n.named_children[0]) == "$null -eq $value"]
+    assert len(missing) == 1
+    message = text_of(missing[0].named_children[1])
+    assert "Missing secret ${field}" in message and "$($spec.Parameter)" in message and "$($spec.Env)" in message
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_ps1_child_processes_inherit_no_secret_variable(variant: str) -> None:
+    """Secrets given as environment variables are removed from the script's environment before it
+    starts any program (dism, MARSAgentInstaller, setup), read or not."""
+    from mabs_wizard.export.plan import plan_from_manifest
+    from mabs_wizard.export.ps1 import PIN_ENV, secret_inputs
+    from tests.test_powershell_grammar import text_of
+
+    text, tree, cmds = _script(variant)
+    clear = [n for n in _walk_nodes(tree.root_node) if n.type == "foreach_statement" and "SetEnvironmentVariable($spec.Env, $null" in text_of(n)]
+    assert len(clear) == 1 and "$SecretSpecs.Values" in text_of(clear[0])
+    first_program = min(c.start for c in _named(cmds, "Start-Process"))
+    assert clear[0].start_byte < first_program
+    for i in secret_inputs(plan_from_manifest(VARIANTS[variant]())):
+        assert f"Env = '{i.env}'" in text  # every secret's variable is in the specs the loop clears
+    assert text.index(f"SetEnvironmentVariable('{PIN_ENV}', $null") < first_program
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_ps1_checks_before_each_step(variant: str) -> None:
+    """Safe to run again: nothing changes unconditionally, and each step has its own check."""
+    from tests.test_powershell_grammar import assignments, text_of
+
+    text, tree, cmds = _script(variant)
+    unguarded = [c.name for c in cmds if c.function is None and c.name in CHANGING and not c.guards()]
+    assert not unguarded, unguarded
+    setup = [c for c in _named(cmds, "Start-Process") if "$SetupExe" in text_of(c.node)]
+    assert len(setup) == 1 and "$NeedSetup" in setup[0].guards()
+    assert assignments(tree, "$NeedSetup") == ["-not $MabsInstalled"] and assignments(tree, "$MabsInstalled") == ["Test-MabsInstalled"]
+    # What "installed" and "registered" mean is read from the registry Microsoft documents.
+    assert "'HKLM:\\SOFTWARE\\Microsoft\\Microsoft Data Protection Manager\\Setup'" in text and "-Name 'InstallPath'" in text
+    assert "'HKLM:\\SOFTWARE\\Microsoft\\Windows Azure Backup\\Config'" in text and "'ServiceResourceName'" in text
+    [register] = _named(cmds, "Start-OBRegistration")
+    assert register.guards() == ["-not $Registered"]
+    for call in _named(cmds, "Set-DPMCloudSubscriptionSetting"):
+        assert "$NeedSettings" in call.guards()
+    assert any("$State.settings -ne $SettingsWanted" in a for a in assignments(tree, "$NeedSettings"))
+    installer = [c for c in _named(cmds, "Start-Process") if "$MarsInstaller" in text_of(c.node)]
+    dism = [c for c in _named(cmds, "Start-Process") if "dism.exe" in text_of(c.node)]
+    if VARIANTS[variant]()["proxy"]["settings"]["use_proxy"]:
+        assert len(installer) == 1 and installer[0].guards()[:2] == ["<else_clause>", "$NeedSetup"]
+    else:
+        assert not installer
+    if VARIANTS[variant]()["prerequisites"]["settings"]["mabs_version"] == "v4":
+        assert len(dism) == 1 and dism[0].guards() == ["$featuresOff.Count -gt 0", "$NeedSetup"]
+    else:
+        assert not dism
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_ps1_sets_the_server_the_dpm_way_and_commits_last(variant: str) -> None:
+    """backup-dpm-automation.md: Get-DPMCloudSubscriptionSetting, Set-DPMCloudSubscriptionSetting with
+    -NoProxy or -ProxyServer..., -StagingAreaPath, -EncryptionPassphrase, then -Commit; after
+    Start-OBRegistration -VaultCredentials when the script registers the server itself."""
+    from tests.test_powershell_grammar import text_of
+
+    _, _, cmds = _script(variant)
+    settings = [c for c in cmds if "$NeedSettings" in c.guards() and c.function is None]
+    names = [c.name for c in settings]
+    assert names[0] == "Import-DpmCmdlets" and names[1] == "Get-DPMCloudSubscriptionSetting"
+    sets = _named(settings, "Set-DPMCloudSubscriptionSetting")
+    commits = [c for c in sets if "Commit" in c.parameters]
+    assert len(commits) == 1 and commits[0] is sets[-1], "-Commit must come after every other setting"
+    assert names.index("Save-State") > names.index("Set-DPMCloudSubscriptionSetting") and settings[-1].name == "Save-State"
+    assert settings[-1].start > commits[0].start
+    [passphrase] = [c for c in sets if "EncryptionPassphrase" in c.parameters]
+    assert passphrase.guards()[-2:] == ["$NeedPassphrase", "$NeedSettings"]
+    assert "@pin" in text_of(passphrase.node)  # the Security PIN, where the cmdlet takes one
+    [register] = _named(cmds, "Start-OBRegistration")
+    assert register.start < passphrase.start
+    proxy = VARIANTS[variant]()["proxy"]["settings"]
+    proxy_sets = [c for c in sets if "ProxyServer" in c.parameters]
+    no_proxy = [c for c in sets if "NoProxy" in c.parameters]
+    if proxy["use_proxy"]:
+        assert len(proxy_sets) == 1 and not no_proxy
+        assert {"ProxyUsername", "ProxyPassword"} <= set(proxy_sets[0].parameters) if proxy["username"] else True
+    else:
+        assert len(no_proxy) == 1 and not proxy_sets
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_ps1_uses_agent_only_cmdlets_only_before_setup(variant: str) -> None:
+    """Set-OBMachineSetting is the standalone agent's (backup-client-automation.md): only while MABS
+    is not installed yet, before setup; never for the passphrase on a MABS server."""
+    from tests.test_powershell_grammar import text_of
+
+    _, _, cmds = _script(variant)
+    [setup] = [c for c in _named(cmds, "Start-Process") if "$SetupExe" in text_of(c.node)]
+    agent = _named(cmds, "Set-OBMachineSetting")
+    if VARIANTS[variant]()["proxy"]["settings"]["use_proxy"]:
+        assert len(agent) == 1 and agent[0].start < setup.start and "$NeedSetup" in agent[0].guards()
+        assert "ProxyServer" in agent[0].parameters
+    else:
+        assert not agent
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_ps1_documents_every_parameter_and_secret_source(variant: str) -> None:
+    from mabs_wizard.export.plan import plan_from_manifest
+    from mabs_wizard.export.ps1 import PIN_ENV, SECRETS_FILE_ENV, secret_inputs
+    from tests.test_powershell_grammar import text_of
+
+    text, tree, _ = _script(variant)
+    params = [text_of(n) for n in _walk_nodes(tree.root_node) if n.type == "script_parameter" and n.parent and n.parent.parent
+              and n.parent.parent.type == "param_block" and n.parent.parent.parent == tree.root_node]
+    names = [re.search(r"\$(\w+)", p).group(1) for p in params]  # type: ignore[union-attr]
+    assert "NonInteractive" in names and "SecretsFile" in names and "SecurityPin" in names
+    help_block = text[text.index("<#"):text.index("#>")]
+    for name in names:
+        assert f".PARAMETER {name}\n" in help_block, name
+    inputs = secret_inputs(plan_from_manifest(VARIANTS[variant]()))
+    assert [i.parameter for i in inputs] == names[: len(inputs)]
+    for i in inputs:
+        assert any(p.startswith("[securestring]") and p.endswith(f"${i.parameter}") for p in params)
+        assert i.env in help_block and f"'{i.field}'" in help_block
+    assert PIN_ENV in help_block and SECRETS_FILE_ENV in help_block
+    assert "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File .\\Install-MABS.ps1" in help_block
+    assert ("proxy.password" in [i.field for i in inputs]) == bool(VARIANTS[variant]()["proxy"]["settings"]["username"])
+
+
+def test_ps1_staging_area_is_set_and_created_when_planned() -> None:
+    import dataclasses
+
+    from mabs_wizard.export.plan import plan_from_manifest
+    from mabs_wizard.export.ps1 import render_ps1
+    from tests.test_powershell_grammar import commands, parse
+
+    text = render_ps1(dataclasses.replace(plan_from_manifest(demo()), staging_area="D:\\MABS Staging\\O'Brien"))
+    assert "[string] $StagingAreaPath = 'D:\\MABS Staging\\O''Brien'," in text
+    cmds = commands(parse(text))
+    [staging] = [c for c in cmds if "StagingAreaPath" in c.parameters]
+    assert staging.guards() == ["$StagingAreaPath", "$NeedSettings"]
+    [create] = [c for c in _named(cmds, "New-Item") if c.start > staging.start - 400 and c.start < staging.start]
+    assert create.guards()[0] == "-not (Test-Path -LiteralPath $StagingAreaPath -PathType Container)"
+    assert "[string] $StagingAreaPath," in render(demo(), "ps1")  # no plan value: the parameter, empty
 
 
 def test_ps1_embedded_ini_has_tokens_not_secrets() -> None:
@@ -296,16 +512,13 @@ def test_ps1_embedded_ini_has_tokens_not_secrets() -> None:
     assert opts["CompanyName"] == "Contoso O'Brien & Partners"  # a single-quoted here-string needs no escaping
 
 
-def test_ps1_proxy_and_no_proxy() -> None:
+def test_ps1_proxy_values_and_installer_switches() -> None:
     with_proxy = render(proxy_variant(), "ps1")
-    assert "Set-OBMachineSetting -ProxyServer $ProxyServer -ProxyPort $ProxyPort -ProxyUsername $ProxyUser -ProxyPassword $ProxyPassword" in with_proxy
     assert "$ProxyServer      = 'http://proxy.contoso.local'" in with_proxy
     assert "'/ph', 'proxy.contoso.local', '/po', '8080', '/pu', 'CONTOSO\\svc-mabs'" in with_proxy
-    assert "'/pw'" not in with_proxy and "-NoProxy" not in with_proxy
+    assert "'/pw'" not in with_proxy  # the password never goes on a command line
     assert "$SetupFolder      = 'C:\\MABS Setup'" in with_proxy
-    without = render(demo(), "ps1")
-    assert "Set-OBMachineSetting -NoProxy" in without and "-ProxyServer" not in without
-    assert "$SetupFolder      = $PSScriptRoot" in without
+    assert "$SetupFolder      = $PSScriptRoot" in render(demo(), "ps1")
 
 
 def test_ps1_quotes_single_quotes_in_paths() -> None:
@@ -338,6 +551,37 @@ def test_secrets_needed_per_format() -> None:
     assert secrets_needed(demo(), "mars-cmd") == {}  # no proxy
     assert list(secrets_needed(proxy_variant(), "mars-cmd")) == ["proxy.password"]
     assert secrets_needed(proxy_variant(), "ps1") == {}
+
+
+def test_required_secrets_make_a_complete_export() -> None:
+    """The engine's answer to "which answers fields does a complete export need" (the TUI's SQL page
+    and replay ask for these): exactly what leaves no placeholder, for plans from a manifest or answers."""
+    from mabs_wizard.export.plan import plan_from_answers, plan_from_manifest
+    from mabs_wizard.flow import answers_from_sections
+
+    plan = plan_from_manifest(demo())
+    ini_fields = required_secrets("mabs-ini", plan)
+    assert ini_fields == ("sql.admin_password", "security.password", "encryption.passphrase")
+    complete = render(demo(), "mabs-ini", secrets={f: SECRETS[f] for f in ini_fields})
+    assert "<secret not exported" not in complete
+    for left_out in ini_fields:  # each one is needed: without it a placeholder stays
+        partial = render(demo(), "mabs-ini", secrets={f: SECRETS[f] for f in ini_fields if f != left_out})
+        assert f"<secret not exported: {left_out}>" in partial
+    assert required_secrets("mars-cmd", plan) == () and required_secrets("ps1", plan) == ()
+    assert required_secrets("mars-cmd", plan_from_manifest(proxy_variant())) == ("proxy.password",)
+    no_user = proxy_variant()
+    no_user["proxy"]["settings"].update({"username": None, "password": None})
+    assert required_secrets("mars-cmd", plan_from_manifest(no_user)) == ()
+    assert "/pw" not in _command_line(render(no_user, "mars-cmd"))
+    from mabs_wizard.answers.models import ProxyAnswers
+
+    early = plan_from_answers(answers_from_sections({"proxy": ProxyAnswers(use_proxy=True, host="p", port=3128, username="svc")}),
+                              computer_name="MABS01", domain=None)
+    assert required_secrets("mars-cmd", early) == ("proxy.password",)
+    assert missing_secrets(demo(), "mabs-ini") == ["sql.admin_password"]
+    assert missing_secrets(proxy_variant(), "mabs-ini") == [] and missing_secrets(proxy_variant(), "mars-cmd") == []
+    with pytest.raises(InputError, match="unknown export format"):
+        required_secrets("bat", plan)
 
 
 # --- bytes on disk ---------------------------------------------------------------------------

@@ -152,11 +152,13 @@ def test_with_secrets_from_the_encrypted_file_store(tmp_path: Path) -> None:
             assert value not in res.stdout + res.stderr
 
 
+INI_SECRETS = ("sql.admin_password", "security.password", "encryption.passphrase")
+
+
 def test_with_secrets_from_the_real_secret_service(tmp_path: Path, secret_service: dict[str, str]) -> None:
     store = open_store("keyring")
     assert store.kind == "keyring"
-    data = with_records(demo(), store, {"security.password": SECRETS["security.password"],
-                                        "encryption.passphrase": SECRETS["encryption.passphrase"]})
+    data = with_records(demo(), store, {f: SECRETS[f] for f in INI_SECRETS})
     manifest = write_manifest(tmp_path, data)
     out = tmp_path / "MABSSetup.ini"
     res = run([str(manifest), "--format", "mabs-ini", "--output", str(out), "--with-secrets"])
@@ -164,16 +166,42 @@ def test_with_secrets_from_the_real_secret_service(tmp_path: Path, secret_servic
     text = out.read_text()
     assert f"SqlAccountPassword={SECRETS['security.password']}\n" in text
     assert f"SecurityPassphrase={SECRETS['encryption.passphrase']}\n" in text
-    assert "SQLMachinePassword=<secret not exported: sql.admin_password>" in text  # the demo records none
-    assert "sql.admin_password is not recorded in the manifest" in res.stderr
+    assert f"SQLMachinePassword={SECRETS['sql.admin_password']}\n" in text
+    assert f"ReportingMachinePassword={SECRETS['sql.admin_password']}\n" in text
+    assert "<secret not exported" not in text
     assert_private(out)
+
+
+@pytest.mark.parametrize("fmt", ["mabs-ini", "mars-cmd"])
+def test_with_secrets_refuses_an_incomplete_file(tmp_path: Path, fmt: str) -> None:
+    """A secret the file needs was never recorded (here SQLMachinePassword's, or the proxy password):
+    exit 2 naming the answers field and how to record it; nothing written, the store not even opened
+    (no store password is given: opening it would fail differently)."""
+    data = proxy_variant()
+    if fmt == "mabs-ini":
+        data["sql"]["settings"]["admin_password"] = None
+        field, hint = "sql.admin_password", "admin_password: {env: SQL_ADMIN_PASSWORD}"
+    else:
+        data["proxy"]["settings"]["password"] = None
+        field, hint = "proxy.password", "password: {env: PROXY_PASSWORD}"
+    manifest = write_manifest(tmp_path, data)
+    out = tmp_path / "export.out"
+    res = run([str(manifest), "--format", fmt, "--output", str(out), "--with-secrets"])
+    assert res.returncode == 2, res.stderr
+    assert f"--with-secrets: {field}," in res.stderr and "never recorded in the manifest" in res.stderr
+    assert hint in res.stderr and "replay it, then export again" in res.stderr
+    assert "nothing was written" in res.stderr and "Traceback" not in res.stderr
+    assert "MABS_WIZARD_STORE_PASSWORD" not in res.stderr  # refused before the store is opened
+    assert not out.exists()
+    no_leftovers(tmp_path)
+    # Without --with-secrets the same manifest exports, with placeholders.
+    assert run([str(manifest), "--format", fmt, "--output", str(out)]).returncode == 0 and out.exists()
 
 
 def test_changed_secret_is_refused(tmp_path: Path) -> None:
     store_path = tmp_path / "secrets.enc"
     store = open_store("file", file_path=store_path, password=STORE_PASSWORD)
-    data = with_records(demo(), store, {"security.password": SECRETS["security.password"],
-                                        "encryption.passphrase": SECRETS["encryption.passphrase"]})
+    data = with_records(demo(), store, {f: SECRETS[f] for f in INI_SECRETS})
     store.put(SERVICE, "MABS01/encryption.passphrase", "a different passphrase, changed later")
     manifest = write_manifest(tmp_path, data)
     out = tmp_path / "MABSSetup.ini"
@@ -187,7 +215,7 @@ def test_changed_secret_is_refused(tmp_path: Path) -> None:
 
 def test_store_locked_without_password(tmp_path: Path) -> None:
     store = open_store("file", file_path=tmp_path / "secrets.enc", password=STORE_PASSWORD)
-    data = with_records(demo(), store, {"security.password": SECRETS["security.password"]})
+    data = with_records(demo(), store, {f: SECRETS[f] for f in INI_SECRETS})
     manifest = write_manifest(tmp_path, data)
     out = tmp_path / "MABSSetup.ini"
     res = run([str(manifest), "--format", "mabs-ini", "--output", str(out), "--with-secrets"])

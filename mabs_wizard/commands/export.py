@@ -1,8 +1,10 @@
 """`mabs-wizard export`: the MABS ini, the MARS command line or the PowerShell script for the target.
 
-Without --with-secrets every secret is a marked placeholder. With it, the secrets are read from the
-secret store by the manifest's references (and checked against their fingerprints) and the file is
-written 0600, with a warning. The ps1 never holds a secret: it asks for each when it runs.
+Without --with-secrets every secret is a marked placeholder. With it, the file is complete or not
+written: every secret the format needs (``export.required_secrets``) must have been recorded in the
+manifest, else the export stops with exit 2 naming the answers field to set; the secrets are read
+from the secret store by the manifest's references (and checked against their fingerprints) and the
+file is written 0600, with a warning. The ps1 never holds a secret: it reads each when it runs.
 """
 
 from __future__ import annotations
@@ -12,6 +14,28 @@ from pathlib import Path
 from typing import Any
 
 import click
+
+
+def _how_to_record(field: str) -> str:
+    """The answers-file line that records ``field`` on the next replay."""
+    section, name = field.split(".", 1)
+    env = field.replace(".", "_").upper()
+    return (f"set {name} under {section}: in the answers file (e.g. {name}: {{env: {env}}}, or {{file: PATH}} / "
+            "{keyring: {service, username}}), replay it, then export again")
+
+
+def refuse_incomplete(fmt: str, missing: list[str]) -> None:
+    """--with-secrets promises a complete file: refuse (exit 2) when the manifest lacks a secret it needs."""
+    from mabs_wizard.errors import InputError
+    from mabs_wizard.export import SECRET_FIELDS
+
+    if not missing:
+        return
+    problems = [f"--with-secrets: {field}, the {SECRET_FIELDS[field]}, was never recorded in the manifest, so the "
+                f"{fmt} file would hold a placeholder; {_how_to_record(field)}" for field in missing]
+    problems.append("nothing was written; without --with-secrets the file has placeholders to fill in on the target")
+    raise InputError(problems[0], problems)
+
 
 def _store_path(record: Any, override: Path | None) -> Path | None:
     if record.store != "file":
@@ -56,7 +80,7 @@ def fetch_secrets(records: dict[str, Any], store_file: Path | None) -> tuple[dic
 @click.argument("manifest_path", metavar="MANIFEST", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["mabs-ini", "mars-cmd", "ps1"]), required=True, help="What to write.")
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), required=True, help="File to write (atomically, mode 0600).")
-@click.option("--with-secrets", is_flag=True, help="Put the secrets in the file, read from the secret store (not for ps1).")
+@click.option("--with-secrets", is_flag=True, help="Put the secrets in the file, read from the secret store; refused unless every one was recorded (not for ps1).")
 @click.option(
     "--store-file",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -68,10 +92,10 @@ def export(manifest_path: Path, fmt: str, output: Path, with_secrets: bool, stor
     \b
     mabs-ini  MABS unattended setup answers ([OPTIONS], the 17 documented keys) and the setup command line
     mars-cmd  MARSAgentInstaller.exe silent-install command line, as a .cmd file
-    ps1       PowerShell script: pre-steps, setup, MARS proxy and registration; asks for secrets when run
+    ps1       PowerShell script: the whole install, unattended; reads secrets when it runs
     """
     from mabs_wizard.errors import InputError
-    from mabs_wizard.export import render, secrets_needed, write_export
+    from mabs_wizard.export import missing_secrets, render, secrets_needed, write_export
     from mabs_wizard.manifest import read_manifest
 
     manifest = read_manifest(manifest_path)
@@ -81,19 +105,18 @@ def export(manifest_path: Path, fmt: str, output: Path, with_secrets: bool, stor
         raise InputError(f"{output}: is the manifest itself; choose another output file")
 
     secrets: dict[str, str] | None = None
-    missing: list[str] = []
     if with_secrets and fmt == "ps1":
-        click.echo("note: the ps1 export never holds secrets (it asks for them when it runs); --with-secrets ignored", err=True)
+        click.echo("note: the ps1 export never holds secrets (it reads them when it runs); --with-secrets ignored", err=True)
     elif with_secrets:
-        # Render once without secrets first: a manifest that cannot make a correct file is refused
-        # before the secret store is even opened.
+        # Render once without secrets first, and check every needed secret was recorded: a manifest
+        # that cannot make a correct, complete file is refused before the secret store is opened.
         render(manifest, fmt)
+        refuse_incomplete(fmt, missing_secrets(manifest, fmt))
         secrets, missing = fetch_secrets(secrets_needed(manifest, fmt), store_file)
+        assert not missing  # refuse_incomplete has seen to it
 
     text = render(manifest, fmt, secrets=secrets)
     write_export(output, fmt, text)
-    for field in missing:
-        click.echo(f"warning: {field} is not recorded in the manifest; the file has a placeholder for it", err=True)
     if secrets:
         click.echo(
             f"warning: {output} holds secrets ({', '.join(sorted(secrets))}); it is mode 0600: copy it to the "

@@ -1,7 +1,11 @@
 """The MABS unattended-setup answers file: ``[OPTIONS]`` with the 17 documented keys (S2).
 
-Comments (``;``) carry what the file cannot: the V4 pre-steps, the exact setup command line, and the
-decisions the ini has no key for.
+Notes the file cannot carry as keys (the V4 pre-steps, the exact setup command line, the decisions
+the ini has no key for) are ``#`` lines inside ``[OPTIONS]``: the DPM unattended-install doc
+(MicrosoftDocs/SystemCenterDocs ``SystemCenterDocs/dpm/install-dpm.md``, "Run an unattended
+install", S5) documents them: "Lines beginning with the hash (#) are commented out, and DPM setup
+uses the default values" (MABS setup is DPM's setup, reference §0). No Microsoft document gives
+``;`` any meaning in these files, so the wizard never writes it.
 """
 
 from __future__ import annotations
@@ -99,6 +103,66 @@ def setup_command(plan: TargetPlan) -> str:
     return f"start /wait {exe} /i /f {ini} /l {log}"
 
 
+COMMENT = "# "  # the DPM unattended-install doc's comment character (S5); ';' is documented nowhere
+
+
+def comment_lines(plan: TargetPlan, values: Mapping[str, str], *, holds_secrets: bool, missing: list[str]) -> list[str]:
+    """The notes, without their ``#``: what the operator does before and after, and what the ini cannot say."""
+    v4 = plan.mabs_version == "v4"
+    lines = [
+        f"MABS unattended setup file ({INI_NAME}) for {plan.computer_name}, MABS {plan.mabs_version.upper()}",
+        f"Written by mabs-wizard from the install manifest of {plan.finished_at}.",
+        'Keys as in "Run an unattended installation of Azure Backup Server" (backup-mabs-unattended-install.md).',
+        'Lines starting with # are comments ("Lines beginning with the hash (#) are commented out": DPM\'s',
+        '"Run an unattended install", install-dpm.md).',
+        "",
+    ]
+    if holds_secrets:
+        lines += [
+            "THIS FILE HOLDS SECRETS (passwords, the encryption passphrase): keep it private and delete it",
+            "as soon as setup has run.",
+        ]
+    if missing and not holds_secrets:
+        lines += [
+            "Secrets are not in this file: replace every <secret not exported: ...> before running setup,",
+            "or export again with --with-secrets (a private file; delete it after setup). The ps1 export",
+            "reads them at run time instead (parameters, environment variables or a protected file).",
+        ]
+    elif missing:
+        lines += [f"Not recorded by the wizard, to fill in by hand (see <secret not exported: ...>): {', '.join(missing)}."]
+    lines += ["", "Before setup, on the target:"]
+    if v4:
+        lines += [
+            "  (MABS V4 only; these steps do not apply to V1, V2 and V3)",
+            f'  mkdir "{MARS_INSTALL_FOLDER}"',
+            f"  {DISM_COMMAND}",
+            "  (this can restart the server automatically; if it does not, restart it before setup)",
+        ]
+    lines += [
+        f"  copy the .VaultCredentials file to {values['VaultCredentialFilePath']}",
+        f"  make sure the folder {values['PassphraseSaveLocation']} exists (setup writes the passphrase file there)",
+        "",
+        "Then, from an elevated command prompt, with this file in the extracted folder:",
+        f"  {setup_command(plan)}",
+        "",
+        "This file has no keys for the program, database and scratch folders; setup uses its own",
+        "defaults for them. The wizard's choices, to apply by hand if they differ:",
+        f"  program files  {plan.program_files}",
+        f"  database files {plan.database_files}",
+        f"  MARS scratch   {plan.scratch}  (MARSAgentInstaller /s:, see the mars-cmd export)",
+        "After setup, proxy and staging area are set with Set-DPMCloudSubscriptionSetting ... -Commit",
+        "(backup-dpm-automation.md); the ps1 export does that.",
+    ]
+    if plan.use_proxy:
+        lines += [
+            f"The MARS agent reaches Azure through proxy {plan.proxy_host}:{plan.proxy_port}; this file has no proxy",
+            "keys: the ps1 export installs the agent with the proxy before setup.",
+        ]
+    if any(not v.isascii() for v in values.values()):
+        lines += ["Note: some values are not ASCII; setup's ini encoding is not documented, check them after setup."]
+    return lines
+
+
 def render_ini(plan: TargetPlan, secrets: Mapping[str, str] | None) -> str:
     def secret(field: str) -> str:
         if secrets is not None and secrets.get(field) is not None:
@@ -108,52 +172,7 @@ def render_ini(plan: TargetPlan, secrets: Mapping[str, str] | None) -> str:
     values = ini_values(plan, secret)
     holds_secrets = any(values[key] != placeholder(field) for key, field in INI_SECRETS.items())
     missing = sorted({field for key, field in INI_SECRETS.items() if values[key] == placeholder(field)})
-    v4 = plan.mabs_version == "v4"
-    lines = [
-        f"; MABS unattended setup file ({INI_NAME}) for {plan.computer_name}, MABS {plan.mabs_version.upper()}",
-        f"; Written by mabs-wizard from the install manifest of {plan.finished_at}.",
-        '; Keys as documented in "Install Azure Backup Server unattended" (S2).',
-        ";",
-    ]
-    if holds_secrets:
-        lines += [
-            "; THIS FILE HOLDS SECRETS (passwords, the encryption passphrase): keep it private and delete it",
-            "; as soon as setup has run.",
-        ]
-    if missing and not holds_secrets:
-        lines += [
-            "; Secrets are not in this file: replace every <secret not exported: ...> before running setup,",
-            "; or export again with --with-secrets (a private file; delete it after setup). The ps1 export",
-            "; asks for them at run time instead.",
-        ]
-    elif missing:
-        lines += [f"; Not recorded by the wizard, to fill in by hand (see <secret not exported: ...>): {', '.join(missing)}."]
-    lines += [";", "; Before setup, on the target:"]
-    if v4:
-        lines += [
-            ";   (MABS V4 only; these steps do not apply to V1, V2 and V3)",
-            f';   mkdir "{MARS_INSTALL_FOLDER}"',
-            f";   {DISM_COMMAND}",
-            ";   (this can restart the server automatically; if it does not, restart it before setup)",
-        ]
-    lines += [
-        f";   copy the .VaultCredentials file to {values['VaultCredentialFilePath']}",
-        f";   make sure the folder {values['PassphraseSaveLocation']} exists (setup writes the passphrase file there)",
-        ";",
-        "; Then, from an elevated command prompt, with this file in the extracted folder:",
-        f";   {setup_command(plan)}",
-        ";",
-        "; This file has no keys for the program, database and scratch folders (S2); setup uses its own",
-        "; defaults for them. The wizard's choices, to apply by hand if they differ:",
-        f";   program files  {plan.program_files}",
-        f";   database files {plan.database_files}",
-        f";   MARS scratch   {plan.scratch}  (MARSAgentInstaller /s:, see the mars-cmd export)",
-    ]
-    if plan.use_proxy:
-        lines += [
-            f"; The MARS agent reaches Azure through proxy {plan.proxy_host}:{plan.proxy_port}; this file has no proxy",
-            "; keys: the ps1 export installs the agent with the proxy before setup.",
-        ]
-    if any(not v.isascii() for v in values.values()):
-        lines += ["; Note: some values are not ASCII; setup's ini encoding is not documented, check them after setup."]
-    return "\n".join([*lines, *ini_body(values)]) + "\n"
+    notes = comment_lines(plan, values, holds_secrets=holds_secrets, missing=missing)
+    header, *keys = ini_body(values)
+    # Inside [OPTIONS], as the DPM doc places its # lines; a note is one line (the plan refuses line breaks).
+    return "\n".join([header, *((COMMENT + line).rstrip() for line in notes), *keys]) + "\n"

@@ -23,7 +23,7 @@ SECRET_FIELDS: dict[str, str] = {
     "sql.admin_password": "password of the SQL admin account (ini SQLMachinePassword, ReportingMachinePassword)",
     "security.password": "password of MICROSOFT$DPM$Acct and DPMR$<computer> (ini SqlAccountPassword)",
     "encryption.passphrase": "backup encryption passphrase (ini SecurityPassphrase)",
-    "proxy.password": "proxy password (MARS /pw, Set-OBMachineSetting -ProxyPassword)",
+    "proxy.password": "proxy password (MARS /pw; -ProxyPassword of Set-OBMachineSetting and Set-DPMCloudSubscriptionSetting)",
 }
 
 MARS_INSTALL_FOLDER = r"C:\Program Files\Microsoft Azure Recovery Services Agent"  # MARS /p default (S6)
@@ -65,6 +65,10 @@ class TargetPlan:
     vault_target: str | None
     passphrase_target: str | None
     secret_records: Mapping[str, Any]  # answers field -> SecretRecord (or None when not recorded)
+    # Where the agent stages data recovered from Azure (Set-DPMCloudSubscriptionSetting
+    # -StagingAreaPath, backup-dpm-automation.md). No answers field holds it yet: None leaves setup's
+    # own choice, and the ps1 takes -StagingAreaPath at run time.
+    staging_area: str | None = None
 
     def require_vault_target(self) -> str:
         """VaultCredentialFilePath: full path and file name with no spaces in either (S2)."""

@@ -90,6 +90,7 @@ prerequisites:
   platform: azure-stack
 sql:
   mode: new                           # bundled SQL Server, the recommended choice
+  admin_password: {{file: secrets/sql-admin-password.txt}}   # the ini's SQLMachinePassword
 installation:
   program_files: C:\\Program Files\\Microsoft Azure Backup Server
   database_files: C:\\Program Files\\Microsoft Azure Backup Server\\DPM\\DPMDB
@@ -136,6 +137,7 @@ def make_demo_kit(folder: Path, *, media_bytes: int = 30 * 2**20, now: datetime 
     make_demo_media(folder / "media", total_bytes=media_bytes)
     atomic_write_text(folder / "facts" / f"{DEMO_COMPUTER}.json", json.dumps(demo_facts(now), indent=2) + "\n", mode=0o644)
     atomic_write_text(folder / "secrets" / "dpm-accounts-password.txt", _password() + "\n")
+    atomic_write_text(folder / "secrets" / "sql-admin-password.txt", _password() + "\n")
     atomic_write_text(folder / "secrets" / "encryption-passphrase.txt", generate_passphrase() + "\n")
     vault_file = write_demo_vault_credentials(folder / "vault" / f"{DEMO_VAULT}.VaultCredentials", vault_name=DEMO_VAULT, now=now)
     answers = ANSWERS.format(kit=folder, vault_file=vault_file.relative_to(folder), vault_name=DEMO_VAULT)

@@ -31,7 +31,9 @@ def kit(tmp_path: Path) -> Path:
 
 
 def secret_values(kit: Path) -> list[str]:
-    return [(kit.parent / "secrets" / name).read_text().rstrip("\n") for name in ("dpm-accounts-password.txt", "encryption-passphrase.txt")]
+    """The accounts password, the passphrase and the SQL admin password of a demo kit, in that order."""
+    names = ("dpm-accounts-password.txt", "encryption-passphrase.txt", "sql-admin-password.txt")
+    return [(kit.parent / "secrets" / name).read_text().rstrip("\n") for name in names]
 
 
 def files_holding(root: Path, needles: list[str], skip: tuple[Path, ...] = ()) -> list[str]:
@@ -72,7 +74,7 @@ def test_replay_of_the_demo_kit(secret_service, kit):
     import keyring
     from keyring.backends import SecretService
 
-    password, passphrase = secret_values(kit)
+    password, passphrase, _sql = secret_values(kit)
     record = manifest["encryption"]["settings"]["passphrase"]
     assert record["store"] == "keyring" and record["source"].startswith("file:")
     assert SecretService.Keyring().get_password(record["service"], record["username"]) == passphrase
@@ -92,7 +94,7 @@ def test_replay_of_the_demo_kit(secret_service, kit):
 def test_passphrase_verify_against_the_replayed_manifest(secret_service, kit):
     out = kit.parent / "out"
     assert cli("-m", "mabs_wizard", "replay", str(kit), "--output", str(out)).returncode == 0
-    _, passphrase = secret_values(kit)
+    _, passphrase, _sql = secret_values(kit)
     ok = subprocess.run([sys.executable, "-m", "mabs_wizard", "passphrase", "verify", str(out / MANIFEST_NAME)],
                         input=passphrase + "\n", capture_output=True, text=True, timeout=60)
     bad = subprocess.run([sys.executable, "-m", "mabs_wizard", "passphrase", "verify", str(out / MANIFEST_NAME)],

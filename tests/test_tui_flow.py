@@ -52,7 +52,8 @@ def normalise(node: Any, secrets: dict[str, str], where: str = "") -> Any:
 
 def kit_secrets(kit: Path) -> dict[str, str]:
     read = lambda name: (kit / "secrets" / name).read_text().split("\n")[0]  # noqa: E731
-    return {"security.password": read("dpm-accounts-password.txt"), "encryption.passphrase": read("encryption-passphrase.txt")}
+    return {"security.password": read("dpm-accounts-password.txt"), "encryption.passphrase": read("encryption-passphrase.txt"),
+            "sql.admin_password": read("sql-admin-password.txt")}
 
 
 def files_holding(root: Path, needles: list[str], skip: tuple[Path, ...] = ()) -> list[str]:

@@ -9,11 +9,14 @@ answers file are loaded by a worker right after, and Next waits for them if pres
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
 import threading
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from textual import work
 from textual.app import App
@@ -44,6 +47,7 @@ PREMOUNT_DELAY = 0.1  # seconds after a page is shown before the next one is bui
 PRELOAD = ("mabs_wizard.media", "mabs_wizard.vault", "mabs_wizard.passphrase", "mabs_wizard.connectivity",
            "mabs_wizard.export", "mabs_wizard.secret_store", "mabs_wizard.answers.dump", "mabs_wizard.handover")
 SAVED_ANSWERS_NAME = "answers.yaml"
+Resume = Literal["ask", "yes", "no"]  # an unfinished session in the output folder: offer, take up, or ignore it
 
 
 class WizardApp(App[int]):
@@ -61,11 +65,16 @@ class WizardApp(App[int]):
         Binding("shift+tab", "focus_previous", "Previous field", priority=True, show=False),
     ]
 
-    def __init__(self, state: WizardState, *, skip_answered: bool = False, cursor_blink: bool = True) -> None:
+    def __init__(self, state: WizardState, *, skip_answered: bool = False, cursor_blink: bool = True,
+                 resume: Resume = "ask", debug: bool = False) -> None:
         super().__init__()
         self.state = state
         self.skip_answered = skip_answered
         self.cursor_blink = cursor_blink
+        self.resume_mode = resume
+        self.show_tracebacks = debug  # --debug: an unexpected error prints its traceback
+        self.crash: BaseException | None = None  # an unexpected error that ended the app (exit 1)
+        self.outcome_note = ""  # what the CLI prints after the app ends (where the session was saved)
         self.current: str | None = None
         self.cancel_token: CancelToken | None = None  # the work running now, if any (set by `track`)
         self.load_error: WizardError | None = None  # an answers file that cannot be read at all
@@ -73,6 +82,7 @@ class WizardApp(App[int]):
         self._answered: dict[str, bool] = {}
         self._loaded_flag = False
         self.pending_next: str | None = None  # Next pressed before the engine was loaded
+        self._baseline: Any = None  # the session as last saved (or as started): what quitting would not lose
 
     # ------------------------------------------------------------------ start-up
 
@@ -86,6 +96,36 @@ class WizardApp(App[int]):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._first_painted)
+        # A closed terminal or dropped SSH session (SIGHUP) or a polite kill (SIGTERM): the session is
+        # journaled before the wizard goes, so `mabs-wizard run` resumes it where it was.
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self._signalled, sig)
+
+    def on_unmount(self) -> None:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGHUP, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+
+    def _signalled(self, sig: int) -> None:
+        self.save_session()
+        if self.cancel_token is not None:
+            self.cancel_token.cancel()
+        self.exit(128 + int(sig))
+
+    def _fatal_error(self) -> None:
+        """An unexpected exception: the answers so far are journaled, and the app ends with exit code 1
+        and one paragraph (the CLI prints it; the traceback only with --debug)."""
+        self.crash = self._exception
+        with contextlib.suppress(Exception):  # the journal is best effort here: the error is what counts
+            self.save_session()
+        if self.show_tracebacks:
+            super()._fatal_error()
+            return
+        self.bell()
+        self._close_messages_no_wait()
 
     def _first_painted(self) -> None:
         page = self.page
@@ -125,7 +165,32 @@ class WizardApp(App[int]):
         self.exit(getattr(exc, "exit_code", EXIT_INVALID))
 
     def _engine_ready(self) -> None:
+        found = self.state.session
+        if found is not None and self.resume_mode != "no":
+            if self.resume_mode == "yes":
+                self._resume_chosen(True)
+            else:
+                from mabs_wizard.screens.dialogs import ResumeSession
+
+                self.push_screen(ResumeSession(found, BY_KEY.get(found.page, BY_KEY[ORDER[0]]).title), self._resume_chosen)
+            return
+        self._start()
+
+    def _resume_chosen(self, resume: bool | None) -> None:
+        found = self.state.session
+        if resume and found is not None:
+            self.state.resume(found)
+            self._start(found.page if found.page in BY_KEY else None)
+        else:
+            self._start()
+
+    def _start(self, page: str | None = None) -> None:
         self._loaded_flag = True
+        self._baseline = self.session_snapshot()  # quitting now would lose nothing
+        if page is not None:
+            self.show(page)
+            self.pending_next = None
+            return
         if self.state.prefill_problems:
             # Invalid parts of the answers file are not fatal here: those pages open with the raw
             # values and show the problems when Next is pressed. Say so once.
@@ -179,6 +244,7 @@ class WizardApp(App[int]):
             page.focus_first()
         if self._loaded_flag:
             self.premount_after(key)
+            self.save_session(background=True)  # every page change: a dropped session resumes here
 
     def premount_after(self, key: str) -> None:
         """Mount the page that Next will show, while the operator reads this one.
@@ -289,33 +355,98 @@ class WizardApp(App[int]):
     def deliver(self, path: Path) -> None:
         """In a terminal the file is where the wizard wrote it; a served wizard hands it to the browser."""
 
+    # ------------------------------------------------------------------ the session journal
+
+    def session_draft(self) -> dict[str, Any]:
+        """The shown form's fields as they are now (even if they do not validate yet)."""
+        page = self.page
+        read = getattr(page, "read_form", None)
+        if page is None or read is None or not self._loaded_flag or not page.is_mounted:
+            return {}
+        try:
+            return {page.SECTION: read(provide=False)}  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - a page half-built when the terminal went: keep what is committed
+            return {}
+
+    def session_snapshot(self) -> Any:
+        from mabs_wizard import session
+
+        return session.sections_data({**self.state.prefill, **self.state.sections, **self.session_draft()})
+
+    def save_session(self, *, finished: bool = False, background: bool = False) -> Path | None:
+        """Journal the session (every page change, Ctrl+S, a closed terminal, quitting); None before
+        the engine is loaded (nothing answered yet). ``background``: written by a worker thread, so a
+        page change does not wait for the disk (fsync)."""
+        if not self._loaded_flag or self.current is None:
+            return None
+        from mabs_wizard import session
+
+        snapshot = self.session_snapshot()
+        record = session.Session(page=self.current, saved_at=self.state.clock(), sections=snapshot,
+                                 answers_file=str(self.state.answers_path) if self.state.answers_path else None, finished=finished)
+        self._baseline = snapshot
+        path = session.journal_path(self.state.output_dir)
+        if background:
+            self.run_worker(lambda: self._write_session(record), thread=True, group="journal", exclusive=True)
+            return path
+        return self._write_session(record)
+
+    def _write_session(self, record: Any) -> Path | None:
+        from mabs_wizard import session
+
+        try:
+            return session.save(self.state.output_dir, record)
+        except OSError as exc:
+            with contextlib.suppress(Exception):
+                self.notify(f"could not save the session: {exc}", severity="error", timeout=8)
+            return None
+
+    def lose_nothing(self) -> bool:
+        """Quitting now loses nothing: no work is running and nothing changed since start or the last save."""
+        return self.cancel_token is None and (not self._loaded_flag or self.session_snapshot() == self._baseline)
+
     # ------------------------------------------------------------------ cancel, quit, save
 
     def request_cancel(self) -> None:
-        from mabs_wizard.screens.dialogs import ConfirmCancel
-
-        detail = "Work in progress will be stopped and cleaned up." if self.cancel_token is not None else ""
-        self.push_screen(ConfirmCancel(detail), self._cancel_chosen)
-
-    def action_request_quit(self) -> None:
+        """Esc or Cancel: quit at once when nothing would be lost (or the wizard has finished), else ask."""
         from mabs_wizard.screens.dialogs import ConfirmCancel
 
         if isinstance(self.screen, ConfirmCancel):
             return  # already asking
+        if self.state.manifest is not None:
+            self.exit(EXIT_OK)  # finished: the manifest is written, nothing is cancelled
+            return
+        if self.lose_nothing():
+            self.quit_now(save=True)
+            return
+        self.push_screen(ConfirmCancel(running=self.cancel_token is not None, output_dir=self.state.output_dir), self._cancel_chosen)
+
+    def action_request_quit(self) -> None:
         self.request_cancel()
 
     def _cancel_chosen(self, choice: str | None) -> None:
         if choice in (None, "stay"):
             return
-        if choice == "save":
-            self.request_save(self._current_drafts(), then_quit=True)
-            return
-        self.quit_now()
+        self.quit_now(save=choice == "save")
 
-    def quit_now(self) -> None:
-        if self.cancel_token is not None:
-            self.cancel_token.cancel()
-        self.exit(EXIT_CANCELLED)
+    def quit_now(self, *, save: bool = True) -> None:
+        """Leave. Work running is stopped and cleaned up (exit 130: cancelled). Otherwise the wizard
+        ends normally (exit 0); ``save``: the session is journaled first (what was typed since the last
+        save included), to be resumed with `mabs-wizard run`."""
+        cancelled = self.cancel_token is not None
+        if cancelled:
+            self.cancel_token.cancel()  # type: ignore[union-attr]
+        answered = bool(self.state.sections) or (self._loaded_flag and self.session_snapshot() != self._baseline)
+        saved = (self.save_session() if save else self._journal_if_any()) if answered else None
+        if saved is not None:
+            self.outcome_note = f"session saved: {saved}\nresume it with: mabs-wizard run --output {self.state.output_dir}"
+        self.exit(EXIT_CANCELLED if cancelled else EXIT_OK)
+
+    def _journal_if_any(self) -> Path | None:
+        from mabs_wizard import session
+
+        path = session.journal_path(self.state.output_dir)
+        return path if path.exists() else None
 
     def _current_drafts(self) -> dict[str, Section]:
         page = self.page
@@ -336,6 +467,7 @@ class WizardApp(App[int]):
                 self.notify(f"could not save answers: {exc}", severity="error", timeout=8)
                 return
             self.notify(f"answers saved to {written}", timeout=4)
+            self.save_session()
             if then_quit:
                 self.quit_now()
 
@@ -363,6 +495,8 @@ def create_app(
     store: Any = None,
     cursor_blink: bool = True,
     host_is_windows: bool | None = None,
+    resume: Resume = "ask",
+    debug: bool = False,
 ) -> WizardApp:
     """A wizard over `answers_path` (partial is fine), fully determined by its arguments.
 
@@ -380,7 +514,7 @@ def create_app(
     )
     if host_is_windows is not None:
         state.host_is_windows = host_is_windows
-    return WizardApp(state, skip_answered=skip_answered, cursor_blink=cursor_blink)
+    return WizardApp(state, skip_answered=skip_answered, cursor_blink=cursor_blink, resume=resume, debug=debug)
 
 
 def fixed_clock(moment: datetime) -> Clock:

@@ -39,6 +39,8 @@ class Host(Protocol):
 
     def default_answers_path(self) -> Path: ...
 
+    def save_session(self, *, finished: bool = False, background: bool = False) -> Path | None: ...
+
     def track(self, token: CancelToken | None) -> None:
         """The cancel token of the work running now (Cancel and Quit stop it), or None when it ended."""
 

@@ -311,9 +311,10 @@ class FormPage(WizardPage):
                 form.write(self, spec, found)
         self.show_secret_notes()
 
-    def read_form(self) -> dict[str, Any]:
+    def read_form(self, *, provide: bool = True) -> dict[str, Any]:
         """Widget values as the section model's input (secrets as references, see `secret_ref`);
-        fields not on this page are kept as the answers file has them."""
+        fields not on this page are kept as the answers file has them. ``provide=False`` reads without
+        handing typed secrets to the resolver (the session journal only needs the references)."""
         from mabs_wizard.answers.formspec import form_fields
         from mabs_wizard.answers.models import SECTIONS
         from mabs_wizard.screens import form
@@ -325,7 +326,7 @@ class FormPage(WizardPage):
             if spec.secret:
                 pair = _pair(spec.name, typed)
                 ref = self.secret_ref(spec.name, self.query_one(f"#{spec.name}", Input).value, required=spec.required,
-                                      force_typed=pair)
+                                      force_typed=pair, provide=provide)
                 if ref is not None:
                     values[spec.name] = ref
                 continue
@@ -358,7 +359,7 @@ class FormPage(WizardPage):
             return value.get(name)
         return None
 
-    def secret_ref(self, name: str, typed: str, *, required: bool, force_typed: bool = False) -> Any:
+    def secret_ref(self, name: str, typed: str, *, required: bool, force_typed: bool = False, provide: bool = True) -> Any:
         """The reference a secret field stands for, handing a typed value to `Secrets` (memory only).
 
         Typed text wins (reference `prompt`); an empty field keeps the answers file's reference
@@ -368,15 +369,19 @@ class FormPage(WizardPage):
         path = f"{self.SECTION}.{name}"
         ref = self.prefilled_ref(name)
         if typed or force_typed:
-            self.state.provide_secret(path, typed)
+            if provide:
+                self.state.provide_secret(path, typed)
             return "prompt"
         if ref is not None and ref != "prompt":
-            self.state.forget_secret(path)
+            if provide:
+                self.state.forget_secret(path)
             return ref
         if required:
-            self.state.provide_secret(path, "")
+            if provide:
+                self.state.provide_secret(path, "")
             return "prompt"
-        self.state.forget_secret(path)
+        if provide:
+            self.state.forget_secret(path)
         return None
 
     def show_secret_notes(self) -> None:

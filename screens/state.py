@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from mabs_wizard.findings import Finding
     from mabs_wizard.resolver import Secrets
     from mabs_wizard.secret_store import AskPassword
+    from mabs_wizard.session import Session
 
 Clock = Callable[[], datetime]
 
@@ -57,6 +58,8 @@ class WizardState:
     answers_path: Path | None = None
     prefill: dict[str, Section | dict[str, Any]] = field(default_factory=dict)
     prefill_problems: list[str] = field(default_factory=list)
+    # An unfinished session found in the output folder (its journal), offered for resuming.
+    session: Session | None = None
     facts_override: TargetFacts | None = None
     host_is_windows: bool = sys.platform == "win32"
     disk_space: Callable[[Path], tuple[Path, int, int] | None] = local_disk_space  # fixed in snapshot tests
@@ -75,13 +78,37 @@ class WizardState:
     # ------------------------------------------------------------------ reading
 
     def load(self) -> None:
-        """Import the engine and read the answers file (a worker calls this after the first paint)."""
+        """Import the engine, read the answers file and look for an unfinished session (a worker
+        calls this after the first paint)."""
+        from mabs_wizard import session
         from mabs_wizard.answers.loader import load_partial
 
         self.typed_secrets()
         if self.answers_path is not None:
             prefill, self.prefill_problems = load_partial(self.answers_path)
             self.prefill = dict(prefill)  # type: ignore[arg-type]
+        found = session.load(self.output_dir)
+        self.session = found if found is not None and not found.finished and found.sections else None
+
+    def resume(self, found: Session) -> None:
+        """Take up the journal's answers (they win over the answers file's: they are newer)."""
+        from mabs_wizard import session
+
+        prefill, problems = session.prefill(found)
+        self.prefill = {**self.prefill, **prefill}
+        # What the answers file said is superseded; a section left half-typed shows its problems on its page.
+        self.prefill_problems = [f"{name}: not complete when the session was saved" for name in problems]
+        self.forget_facts()
+
+    def journal(self, page: str, draft: Mapping[str, Any] | None = None, *, finished: bool = False) -> Path:
+        """Save the session: every section known (committed, else as prefilled, valid or not), the
+        page shown, and that page's fields as they are now (``draft``: section -> form values)."""
+        from mabs_wizard import session
+
+        sections: dict[str, Any] = {**self.prefill, **self.sections, **(draft or {})}
+        return session.save(self.output_dir, session.Session(
+            page=page, saved_at=self.clock(), sections=session.sections_data(sections),
+            answers_file=str(self.answers_path) if self.answers_path else None, finished=finished))
 
     def typed_secrets(self) -> Secrets:
         """The secrets resolver (typed values in memory, references read on demand)."""

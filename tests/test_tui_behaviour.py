@@ -7,6 +7,7 @@ on disk, NO_COLOR, and nothing clipped at 80×24.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -185,26 +186,38 @@ async def test_security_feedback_is_live_and_mismatch_blocks(kit):
 # ---------------------------------------------------------------------------------- cancel, save, help
 
 
-async def test_cancel_asks_and_stay_keeps_the_wizard_open(kit):
+async def test_quit_with_nothing_to_lose_leaves_at_once(kit):
+    app = snapshot_app(kit)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+q")  # the first page, nothing typed: no question
+        await pilot.pause()
+    assert app.return_value == 0 and app.outcome_note == ""
+    assert not (SNAP_ROOT / "out" / "mabs-wizard-session.json").exists()  # nothing answered, nothing journaled
+
+
+async def test_quit_with_unsaved_typing_asks_and_stay_keeps_the_wizard_open(kit):
     app = snapshot_app(kit)
     async with app.run_test(size=(80, 24)) as pilot:
         await goto(pilot, "sql")
+        await type_into(pilot, "#instance", "TYPEDNOTSAVED")
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmCancel)
         await pilot.press("escape")  # Stay
         await pilot.pause()
         assert app.current == "sql" and not isinstance(app.screen, ConfirmCancel)
-        await pilot.press("ctrl+q")  # quitting asks too
+        await pilot.press("ctrl+q")  # Quit asks the same way
         await pilot.pause()
         assert isinstance(app.screen, ConfirmCancel)
         await pilot.click("#quit")
         await pilot.pause()
-    assert app.return_value == 130
+    assert app.return_value == 0  # quitting is not a failure
+    journal = (SNAP_ROOT / "out" / "mabs-wizard-session.json").read_text()
+    assert "TYPEDNOTSAVED" not in journal  # Quit leaves out what was typed since the last save
 
 
-async def test_cancel_offers_to_save_the_answers_so_far(kit):
-    target = SNAP_ROOT / "saved-on-cancel.yaml"
+async def test_save_and_quit_journals_the_page_as_typed_never_a_secret(kit):
     app = snapshot_app(kit)
     async with app.run_test(size=(80, 24)) as pilot:
         await goto(pilot, "security")
@@ -212,21 +225,17 @@ async def test_cancel_offers_to_save_the_answers_so_far(kit):
         await type_into(pilot, "#confirm_password", ACCOUNTS_PASSWORD)
         await pilot.click("#nav-cancel")
         await pilot.pause()
+        assert isinstance(app.screen, ConfirmCancel)
         await pilot.click("#save")
         await pilot.pause()
-        assert isinstance(app.screen, SaveAnswers)
-        await type_into(pilot, "#save-path", str(target))
-        await pilot.press("enter")
-        await pilot.pause()
-    assert app.return_value == 130
-    assert target.stat().st_mode & 0o777 == 0o600
-    text = target.read_text()
-    assert ACCOUNTS_PASSWORD not in text
-    sections, problems = load_partial(target)
-    assert problems == []
-    # What was typed on the open page is saved too; its typed secret as `prompt`, never the value.
-    assert sections["security"].password == "prompt"
-    assert str(sections["extraction"].destination) == str(kit.parent / "extracted")
+    assert app.return_value == 0
+    journal = SNAP_ROOT / "out" / "mabs-wizard-session.json"
+    assert journal.stat().st_mode & 0o777 == 0o600
+    data = json.loads(journal.read_text())
+    assert ACCOUNTS_PASSWORD not in journal.read_text()
+    assert data["page"] == "security" and data["sections"]["security"]["password"] == "prompt"
+    assert data["sections"]["extraction"]["destination"] == str(kit.parent / "extracted")
+    assert f"resume it with: mabs-wizard run --output {SNAP_ROOT / 'out'}" in app.outcome_note
 
 
 async def test_ctrl_s_saves_a_replayable_answers_file(kit):

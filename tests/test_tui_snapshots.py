@@ -17,6 +17,7 @@ from mabs_wizard.screens.navigation import ORDER
 from tests.tui_support import (
     ACCOUNTS_PASSWORD,
     AFTER_EXPIRY,
+    SNAP_ROOT,
     failing_facts,
     make_snapshot_kit,
     next_screen,
@@ -155,6 +156,7 @@ def test_help_dialog(snap_compare, kit):
 def test_confirm_cancel_dialog(snap_compare, kit):
     async def run_before(pilot) -> None:
         await goto(pilot, "installation")
+        await type_into(pilot, "#company_name", "Fabrikam")  # something typed and not saved yet: Cancel asks
         await pilot.press("escape")
         await pilot.pause()
 
@@ -256,3 +258,14 @@ def test_error_short_passphrase(snap_compare, kit):
         assert await next_screen(pilot) == "encryption"
 
     assert snap_compare(snapshot_app(kit), run_before=run_before)
+
+
+def test_resume_offer(snap_compare, kit):
+    """An unfinished session in the output folder: offered for resuming before anything else."""
+    from datetime import UTC, datetime
+
+    from mabs_wizard import session
+
+    session.save(SNAP_ROOT / "out", session.Session(page="sql", saved_at=datetime(2026, 1, 15, 9, 30, tzinfo=UTC),
+                                                    sections={"sql": {"mode": "new", "instance": "MSDPM2012"}}))
+    assert snap_compare(snapshot_app(kit, resume="ask"))

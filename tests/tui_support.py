@@ -157,6 +157,7 @@ def snapshot_app(answers: Path | None, *, now: datetime = FIXED_NOW, output: Pat
     if "store" not in kwargs:
         # The encrypted file store at a fixed path: no OS keyring, no password dialog, same text on screen.
         kwargs["store"] = open_store("file", file_path=SNAP_ROOT / "kit" / "store" / "secrets.enc", password=STORE_PASSWORD)
+    kwargs.setdefault("resume", "no")  # a session journal left by an earlier test never changes what is shown
     app = create_app(answers, clock=fixed_clock(now), output_dir=output or SNAP_ROOT / "out", cursor_blink=False,
                      host_is_windows=False, **kwargs)
     app.state.disk_space = lambda path: (SNAP_ROOT, FREE, TOTAL)

@@ -106,6 +106,7 @@ the wizard.
         self.state.manifest = manifest
         self.state.manifest_path = path
         self.state.saved_answers = saved
+        self.wizard.save_session(finished=True)  # nothing left to resume
         self.show_done()
         self.sync_frame()  # every phase's work has run now: the rail ticks them
 

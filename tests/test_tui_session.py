@@ -1,0 +1,157 @@
+"""A dropped session loses nothing; quitting means what it says; no crash ends silently.
+
+Issue 12 items 1, 5 and 8: a closed terminal (SIGHUP) journals the session, `run` offers to resume
+it and lands on the page left, with what was typed there; an unexpected error ends the wizard with
+exit code 1 and one paragraph (never 0, never a traceback without --debug); `run` without a terminal
+refuses in one line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from mabs_wizard.screens.dialogs import ResumeSession
+from mabs_wizard.session import JOURNAL_NAME
+from tests.tui_support import SNAP_ROOT, goto, make_snapshot_kit, settle, snapshot_app, type_into
+
+BIN = Path(sys.executable).parent / "mabs-wizard"
+
+
+@pytest.fixture
+def kit() -> Path:
+    return make_snapshot_kit()
+
+
+async def test_a_saved_session_is_offered_and_resumed_on_its_page_with_what_was_typed(kit):
+    out = SNAP_ROOT / "out"
+    app = snapshot_app(kit)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto(pilot, "sql")
+        await type_into(pilot, "#instance", "RESUMEDINST")
+        await type_into(pilot, "#admin_password", "typed-admin-secret")
+        app.save_session()  # what SIGHUP, Ctrl+S and every page change do
+        await pilot.pause()
+    journal = (out / JOURNAL_NAME).read_text()
+    assert "typed-admin-secret" not in journal and "RESUMEDINST" in journal
+
+    again = snapshot_app(kit, resume="ask")
+    async with again.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(again.screen, ResumeSession)
+        await pilot.click("#resume")
+        await settle(pilot)
+        assert again.current == "sql"
+        assert again.page.query_one("#instance").value == "RESUMEDINST"
+        assert again.page.query_one("#admin_password").value == ""  # a typed secret is asked again
+
+    fresh = snapshot_app(kit, resume="ask")
+    async with fresh.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.click("#start-over")
+        await settle(pilot)
+        assert fresh.current == "extract_welcome"
+
+
+async def test_a_finished_session_is_not_offered(kit):
+    out = SNAP_ROOT / "out"
+    app = snapshot_app(kit)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto(pilot, "sql")
+        app.save_session(finished=True)
+    assert json.loads((out / JOURNAL_NAME).read_text())["finished"] is True
+    again = snapshot_app(kit, resume="ask")
+    async with again.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert not isinstance(again.screen, ResumeSession) and again.current == "extract_welcome"
+
+
+def _spawn(*args: str, cwd: Path) -> pexpect.spawn:
+    env = {**os.environ, "TERM": "xterm-256color", "DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent",
+           "MABS_WIZARD_STORE_PASSWORD": "terminal-test-store-password", "TEXTUAL_ANIMATIONS": "none"}
+    return pexpect.spawn(str(BIN), list(args), cwd=str(cwd), env=env, dimensions=(24, 80), timeout=60, encoding="utf-8")
+
+
+def test_a_closed_terminal_on_the_sql_page_is_resumed_with_the_typed_values(kit, tmp_path):
+    """A real pseudo-terminal: walk to the SQL page, type, hang up (SIGHUP); run again, resume, see it."""
+    out = tmp_path / "out"
+    child = _spawn("run", "--answers", str(kit), "--output", str(out), cwd=tmp_path)
+    try:
+        child.expect("Press Next to continue")
+        for _ in range(40):  # Next until the SQL page (the extraction runs on the way)
+            child.sendcontrol("n")
+            index = child.expect(["SQL settings", "Extraction complete", pexpect.TIMEOUT], timeout=20)
+            if index == 0:
+                break
+        else:
+            pytest.fail("never reached the SQL page")
+        child.expect("MSDPM2012")
+        child.send("\t")  # from the radio group to "SQL machine"
+        child.send("\t")  # to "Instance"
+        child.send("\x15")  # Ctrl+U: clear it
+        child.send("HANGUPINST")
+        child.expect("HANGUPINST")
+        child.kill(signal.SIGHUP)
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.signalstatus is None and child.exitstatus == 128 + signal.SIGHUP
+    journal = json.loads((out / JOURNAL_NAME).read_text())
+    assert journal["page"] == "sql" and journal["sections"]["sql"]["instance"] == "HANGUPINST"
+
+    again = _spawn("run", "--output", str(out), cwd=tmp_path)
+    try:
+        again.expect("Resume the last session")
+        again.send("r")
+        again.expect("SQL settings")
+        again.expect("HANGUPINST")
+        again.sendcontrol("q")
+        again.expect(pexpect.EOF)
+    finally:
+        again.close(force=True)
+    assert again.exitstatus == 0
+
+
+def test_an_unexpected_error_ends_with_exit_1_one_paragraph_and_the_answers_kept(kit, tmp_path):
+    """A fault injected into the real wizard in a real terminal (a page handler that raises)."""
+    out = tmp_path / "out"
+    code = ("import sys\n"
+            "from mabs_wizard.screens.pages import extract_welcome as page\n"
+            "def boom(self): raise RuntimeError('disk on fire')\n"
+            "page.ExtractWelcome.action_help = boom\n"
+            "from mabs_wizard.cli import main\n"
+            "main(sys.argv[1:])\n")
+    env = {**os.environ, "TERM": "xterm-256color", "TEXTUAL_ANIMATIONS": "none"}
+    child = pexpect.spawn(sys.executable, ["-c", code, "run", "--answers", str(kit), "--output", str(out)], cwd=str(tmp_path),
+                          env=env, dimensions=(24, 80), timeout=60, encoding="utf-8")
+    try:
+        child.expect("Press Next to continue")
+        child.sendcontrol("n")  # one page on: an answer to keep
+        child.expect("Select destination")
+        child.sendcontrol("b")
+        child.expect("Press Next to continue")
+        child.send("\x1bOP")  # F1 on the welcome page: the injected fault
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 1
+    text = child.before or ""
+    assert "error: unexpected RuntimeError: disk on fire" in text and "--debug" in text
+    assert "Traceback" not in text
+    assert (out / JOURNAL_NAME).is_file()  # the session was journaled before the wizard ended
+
+
+def test_run_without_a_terminal_refuses_in_one_line(tmp_path):
+    done = subprocess.run([str(BIN), "run", "--output", str(tmp_path)], stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=30)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "error: mabs-wizard run needs a terminal (its input or output is not one); for automation use: "
+        "mabs-wizard replay ANSWERS --output DIR"]

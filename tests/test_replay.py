@@ -197,9 +197,15 @@ def test_steps_run_on_the_sections_known_so_far(kit, tmp_path):
     assert partial.updates == type(full.updates)() and partial.secret_store == type(full.secret_store)()  # defaults
     now = datetime.now(timezone.utc)
     facts, source, path = load_context_facts(full.prerequisites.facts_file, now=now)
-    ctx = RunContext(facts=facts, facts_source=source, facts_path=path, secrets=Secrets(), now=now, output_dir=tmp_path / "out")
+    from mabs_wizard.secret_store import open_store
+
+    store = open_store("file", file_path=tmp_path / "secrets.enc", password="a-test-store-password")
+    ctx = RunContext(facts=facts, facts_source=source, facts_path=path, secrets=Secrets(), now=now, output_dir=tmp_path / "out",
+                     store=store)
     outcome = run_step("sql", partial, ctx)
-    assert outcome.status == "checked" and outcome.findings and all(f.level == "pass" for f in outcome.findings)
+    # The kit's SQL admin password is kept in the store: the step's work is done, every rule passed.
+    assert outcome.status == "done" and outcome.findings and all(f.level == "pass" for f in outcome.findings)
+    assert store.get(outcome.secrets["admin_password"].service, outcome.secrets["admin_password"].username)
     assert run_step("prerequisites", partial, ctx).result["facts_source"] == "file"
 
 

@@ -18,17 +18,17 @@ def validate_windows_path(value: str) -> str:
     """Accept `C:\\dir\\...` or `\\\\server\\share\\...`; forward slashes are normalised to backslashes."""
     value = value.strip().replace("/", "\\")
     if not (_DRIVE.match(value) or _UNC.match(value)):
-        raise ValueError(f"{value!r} is not an absolute Windows path (expected like C:\\Folder or \\\\server\\share)")
+        raise ValueError(f"'{value}' is not an absolute Windows path (expected like C:\\Folder or \\\\server\\share)")
     if len(value) >= MAX_PATH:
         raise ValueError(f"path is {len(value)} characters; Windows setup paths must stay under {MAX_PATH}")
     rest = value[2:] if _DRIVE.match(value) else value[2:]
     if any(c in _BAD_CHARS or ord(c) < 32 for c in rest) or ":" in rest:
-        raise ValueError(f"{value!r} contains a character Windows does not allow in paths (<>:\"|?* or control)")
+        raise ValueError(f"'{value}' contains a character Windows does not allow in paths (<>:\"|?* or control)")
     for part in value.split("\\"):
         if part.split(".")[0].upper() in _RESERVED:
-            raise ValueError(f"{value!r} uses the reserved device name {part!r}")
+            raise ValueError(f"'{value}' uses the reserved device name '{part}'")
         if part.endswith((" ", ".")) and part not in (".", ".."):
-            raise ValueError(f"{value!r}: Windows strips trailing dots and spaces from {part!r}")
+            raise ValueError(f"'{value}': Windows strips trailing dots and spaces from '{part}'")
     return value.rstrip("\\") if len(value) > 3 else value
 
 

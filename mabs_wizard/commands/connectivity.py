@@ -101,7 +101,7 @@ def check_connectivity(
         ]
         lines = _table(rows, ("Endpoint", "Outcome", "HTTP", "Time", "Detail"))
         lines += ["", f"{report.summary()} ({report.duration_ms} ms)", ""]
-        lines.append(f"What backup and restore can do (seed's table, subscription {subscription_state}):")
+        lines.append(f"What backup and restore can do (connectivity table, subscription {subscription_state}):")
         row = conn.state_table(report.state, subscription_state)  # type: ignore[arg-type]
         lines += [f"  {line}" for line in _table([row.cells()], conn.COLUMNS)]
         note = conn.note_for(report.state)

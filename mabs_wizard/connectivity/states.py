@@ -29,8 +29,8 @@ CONNECTED = "Connected"
 LOST = "Lost connectivity > 15 days"
 
 NOT_CONNECTED_NOTE = (
-    "Not connected: shown with the seed's 'Lost connectivity > 15 days' row, since the table has no row "
-    "for a server that has never connected; registering with the vault needs a connection in any case."
+    "Not connected: shown as 'Lost connectivity > 15 days', since Microsoft's table has no row for a server "
+    "that has never connected; registering with the vault needs a connection in any case."
 )
 
 

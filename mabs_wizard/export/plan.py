@@ -80,7 +80,7 @@ class TargetPlan:
         if any(c.isspace() for c in self.vault_target):
             raise InputError(
                 f"vault.target_path {self.vault_target!r} contains a space: MABS unattended setup requires "
-                "VaultCredentialFilePath without spaces in the path and the file name (S2); copy the file "
+                "VaultCredentialFilePath without spaces in the path and the file name; copy the file "
                 r"to a folder like C:\MABSSetup and set vault.target_path to it"
             )
         return self.vault_target

@@ -81,8 +81,8 @@ def path_kinds(paths: dict[str, str]) -> list[Finding]:
         if not is_unc(path):
             continue
         if name == "scratch":
-            out.append(error("install.scratch-network", "installation.scratch", "the scratch (cache) folder cannot be on a network share (S20)",
-                             "choose a folder on a local volume, e.g. C:\\ on Azure Stack (the seed)"))
+            out.append(error("install.scratch-network", "installation.scratch", "the scratch (cache) folder cannot be on a network share",
+                             "choose a folder on a local volume, e.g. C:\\ on Azure Stack (the Azure Stack guide)"))
         else:
             out.append(error("install.unc", f"installation.{name}", f"{path} is a network path; MABS installs on a local volume",
                              "choose a local drive"))
@@ -119,7 +119,7 @@ def _scratch_volume(volume) -> list[Finding]:  # type: ignore[no-untyped-def]
     out: list[Finding] = []
     if volume.kind in ("network", "removable", "cdrom") or not volume.online:
         state = "offline" if not volume.online else volume.kind
-        out.append(error("install.scratch-volume", "installation.scratch", f"the scratch folder cannot be on {state} volume {volume.mount} (S20)",
+        out.append(error("install.scratch-volume", "installation.scratch", f"the scratch folder cannot be on {state} volume {volume.mount}",
                          "choose a local, online, fixed volume"))
     return out
 
@@ -142,7 +142,7 @@ def scratch_findings(scratch: str, facts: TargetFacts, volume: Volume | None) ->
     out: list[Finding] = []
     again = f"collect the facts again with: {collect_command(f'{facts.computer_name}.json', scratch)}"
     folder = facts.scratch_folder(scratch)
-    refused = "MARS refuses an Encrypted, Compressed, Sparse, Reparse-Point or de-duplicated cache folder (S21)"
+    refused = "MARS refuses an Encrypted, Compressed, Sparse, Reparse-Point or de-duplicated cache folder"
     if folder is None:
         collected = ", ".join(s.path for s in facts.scratch) or "no folder"
         out.append(warning("install.scratch-unknown", S, f"the facts hold no attributes for {scratch} (collected for: {collected}); {refused}",
@@ -185,14 +185,14 @@ def _bitlocker(volume: Volume, facts: TargetFacts, again: str) -> list[Finding]:
     if state is None:
         return [warning("install.scratch-unknown", S,
                         f"could not tell whether BitLocker keeps {volume.mount} locked: {facts.reason('volumes.bitlocker')}; "
-                        "the cache folder must be online (S20)", again)]
+                        "the cache folder must be online", again)]
     if state.lock_status == "Locked":
-        return [error("install.scratch-volume", S, f"volume {volume.mount} is locked by BitLocker; the cache folder must be online (S20)",
+        return [error("install.scratch-volume", S, f"volume {volume.mount} is locked by BitLocker; the cache folder must be online",
                       "unlock the volume and turn on auto-unlock (Enable-BitLockerAutoUnlock), or choose another volume")]
     if state.protection_status == "On" and state.volume_type == "Data" and state.auto_unlock is not True:
         return [warning("install.scratch-bitlocker", S,
                         f"volume {volume.mount} is BitLocker-protected without auto-unlock: after a restart it stays locked, and the "
-                        "cache folder offline, until someone unlocks it (S20: the cache folder must be online)",
+                        "cache folder offline, until someone unlocks it (the cache folder must be online)",
                         f"Enable-BitLockerAutoUnlock -MountPoint {volume.mount}, or choose another volume")]
     return []
 

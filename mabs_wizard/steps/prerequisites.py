@@ -108,8 +108,8 @@ def _os(prereq: PrerequisitesAnswers, facts: TargetFacts) -> list[Finding]:
             error(
                 "prereq.os-windows", F,
                 f"this host runs {facts.os_name}; MABS installs only on Windows Server",
-                "run the check against the target: set prerequisites.facts_file to facts collected there "
-                f"(assets/facts/collect-facts.ps1: {collect_command()})",
+                "run the check against the target: collect its facts there with "
+                f"{collect_command()} and choose that file as the {{prerequisites.facts_file}}",
             )
         ]
     release = SERVER_BUILDS.get(".".join(facts.os_version.split(".")[:3]))
@@ -139,11 +139,11 @@ def _language(facts: TargetFacts) -> list[Finding]:
     not the format culture of whoever collected the facts (PowerShell-Docs Get-Culture.md)."""
     if facts.os_language is None:
         return [_unknown("prereq.os-language", facts, "os_language", "the language of the installed Windows",
-                         "the Turkish language version of Windows Server is not supported (S34)")]
+                         "the Turkish language version of Windows Server is not supported")]
     if facts.os_language.lower().split("-")[0] == "tr":
         lcid = f" (OSLanguage {facts.os_language_lcid})" if facts.os_language_lcid else ""
         return [error("prereq.os-language", F,
-                      f"the Turkish language version of Windows Server is not supported (S34): this server is {facts.os_language}{lcid}",
+                      f"the Turkish language version of Windows Server is not supported: this server is {facts.os_language}{lcid}",
                       "use another language version")]
     return []
 
@@ -158,7 +158,7 @@ def _roles_and_domain(facts: TargetFacts) -> list[Finding]:
             unverified = f"{facts.domain} is unverified: " if facts.domain else ""
             out.append(warning("prereq.domain-name", F,
                                f"the NetBIOS name of the computer's domain{shown}: {unverified}{facts.reason('domain')}; "
-                               "the setup ini names domains by NetBIOS name (S5)",
+                               "the setup ini names domains by NetBIOS name",
                                f"set sql.admin_domain in the answers, or {_again(facts)}"))
     else:
         out.append(error("prereq.domain-joined", F, "the server is not joined to a domain",
@@ -170,7 +170,7 @@ def _roles_and_domain(facts: TargetFacts) -> list[Finding]:
                              "use a dedicated, single-purpose server"))
         elif value is None:
             out.append(_unknown(f"prereq.role-{role.replace('_', '-')}", facts, f"roles.{role}", f"whether this server is {text}",
-                                "MABS cannot be installed on one (S1)"))
+                                "MABS cannot be installed on one"))
     if all(getattr(facts.roles, r) is False for r in ROLES):
         out.append(passed("prereq.dedicated", F, "no conflicting role (DC, Application Server, Exchange, cluster, SCOM)"))
     return out
@@ -207,16 +207,16 @@ def _hardware(prereq: PrerequisitesAnswers, facts: TargetFacts) -> list[Finding]
         out.append(warning("prereq.hardware", F,
                            f"{cores} cores and {memory / GB:.1f} GB {shown}; the recommended minimum on {prereq.platform} "
                            f"is {min_cores} cores and {min_ram / GB:g} GB ({label})",
-                           "resize the server (the seed: A2 or larger on Azure Stack)"))
+                           "resize the server (the Azure Stack guide: A2 or larger on Azure Stack)"))
     else:
         out.append(passed("prereq.hardware", F, f"{cores} cores, {memory / GB:.1f} GB {shown}"))
     if prereq.platform == "azure-stack" and facts.azure_stack_vm_size in SMALL_AZURE_STACK_SIZES:
-        out.append(warning("prereq.vm-size", F, f"VM size {facts.azure_stack_vm_size} is below A2", "use size A2 or larger (S4)"))
+        out.append(warning("prereq.vm-size", F, f"VM size {facts.azure_stack_vm_size} is below A2", "use size A2 or larger"))
     system = facts.volume_of(facts.system_drive + "\\")
     if system is None:
         out.append(warning("prereq.system-drive", F, f"system drive {facts.system_drive} not among the reported volumes", "collect the facts again"))
     elif system.free_bytes < 1 * GB:
-        out.append(error("prereq.system-drive", F, f"system drive {system.mount} has {system.free_bytes / GB:.2f} GB free; 1 GB needed (S13)",
+        out.append(error("prereq.system-drive", F, f"system drive {system.mount} has {system.free_bytes / GB:.2f} GB free; 1 GB needed",
                          "free space on the system drive"))
     return out
 
@@ -233,7 +233,7 @@ def _software(prereq: PrerequisitesAnswers, facts: TargetFacts) -> list[Finding]
         out.append(passed("prereq.dotnet", F, f".NET Framework release {facts.dotnet_release} (4.6.2 or later)"))
     ps = facts.powershell_version
     if ps is None or _major(ps) < 3:
-        out.append(error("prereq.powershell", F, f"Windows PowerShell {ps or 'not found'}; 3.0 or later required (S5)", "install Windows Management Framework"))
+        out.append(error("prereq.powershell", F, f"Windows PowerShell {ps or 'not found'}; 3.0 or later required", "install Windows Management Framework"))
     else:
         out.append(passed("prereq.powershell", F, f"Windows PowerShell {ps}"))
     level = warning if prereq.mabs_version == "v4" else error
@@ -242,9 +242,9 @@ def _software(prereq: PrerequisitesAnswers, facts: TargetFacts) -> list[Finding]
         out.append(level("prereq.hyperv-powershell", F, "Hyper-V Management PowerShell is not installed", remedy))
     elif facts.hyperv_powershell is None:
         out.append(_unknown("prereq.hyperv-powershell", facts, "hyperv_powershell", "whether Hyper-V Management PowerShell is installed",
-                            f"MABS needs it (S5): {remedy}"))
+                            f"MABS needs it: {remedy}"))
     if facts.tls12_enabled is False:
-        out.append(warning("prereq.tls12", F, "TLS 1.2 is not enabled", "enable TLS 1.2 (S22, S14)"))
+        out.append(warning("prereq.tls12", F, "TLS 1.2 is not enabled", "enable TLS 1.2"))
     return out
 
 

@@ -59,30 +59,30 @@ def check_sql(sql: SqlAnswers, facts: TargetFacts, mabs_version: str = "v4") -> 
         out.append(error("sql.server-instance", "sql.server", "give the machine only; the instance goes in sql.instance"))
     elif not is_local_server(sql.server, facts.computer_name):
         out.append(error("sql.remote", "sql.server",
-                         f"remote SQL Server '{sql.server}' is refused: MABS works only with a local instance on {facts.computer_name} (S1)",
+                         f"remote SQL Server '{sql.server}' is refused: MABS works only with a local instance on {facts.computer_name}",
                          "use localhost (this server) or let setup install the bundled instance"))
     if "_" in facts.computer_name:
-        out.append(error("sql.computer-name", "sql.server", f"computer name {facts.computer_name!r} contains '_', which SQL setup refuses (S5)",
+        out.append(error("sql.computer-name", "sql.server", f"computer name '{facts.computer_name}' contains '_', which SQL setup refuses",
                          "rename the server before installing"))
     if "_" in sql.instance:
-        out.append(error("sql.instance-underscore", "sql.instance", "instance names may not contain an underscore (S5)", "choose a name without '_'"))
+        out.append(error("sql.instance-underscore", "sql.instance", "instance names may not contain an underscore", "choose a name without '_'"))
     elif not sql.instance.isascii():
-        out.append(error("sql.instance-localized", "sql.instance", "instance names may not contain localized characters (S5)"))
+        out.append(error("sql.instance-localized", "sql.instance", "instance names may not contain localized characters"))
     if sql.instance.upper() == "MSSQLSERVER":
-        out.append(error("sql.default-instance", "sql.instance", "MABS setup supports only named instances, not the default MSSQLSERVER (S1)",
+        out.append(error("sql.default-instance", "sql.instance", "MABS setup supports only named instances, not the default MSSQLSERVER",
                          "create or choose a named instance"))
     found = next((i for i in facts.sql_instances if i.name.lower() == sql.instance.lower()), None)
     if sql.mode == "new":
         if found is not None:
             out.append(warning("sql.instance-exists", "sql.instance", f"an instance named {sql.instance} already exists on {facts.computer_name}",
-                               "choose mode existing to reuse it, or another name"))
+                               "choose an existing instance ({sql.mode}) to reuse it, or another name"))
         elif not any(f.level == "error" for f in out):
             out.append(passed("sql.new", "sql.mode", f"setup will install the bundled SQL Server as instance {sql.instance}"))
         return out
     if facts.os_family == "windows" and found is None:
         known = ", ".join(i.name for i in facts.sql_instances) or "none"
-        out.append(error("sql.instance-missing", "sql.instance", f"no SQL instance {sql.instance!r} on {facts.computer_name} (found: {known})",
-                         "install it first, or choose mode new"))
+        out.append(error("sql.instance-missing", "sql.instance", f"no SQL instance '{sql.instance}' on {facts.computer_name} (found: {known})",
+                         "install it first, or choose a new instance ({sql.mode})"))
         return out
     if found is not None:
         out += _version_and_edition(found.version, found.edition, mabs_version)
@@ -105,7 +105,7 @@ def _version_and_edition(version: str, edition: str, mabs_version: str) -> list[
     else:
         out.append(passed("sql.version", "sql.instance", f"SQL Server {release} ({version})"))
     if not any(e in edition for e in ("Standard", "Enterprise")):
-        out.append(error("sql.edition", "sql.instance", f"{edition} is not supported; MABS needs Standard or Enterprise (S1)", "use a Standard or Enterprise instance"))
+        out.append(error("sql.edition", "sql.instance", f"{edition} is not supported; MABS needs Standard or Enterprise", "use a Standard or Enterprise instance"))
     elif "64-bit" not in edition and "(64" not in edition:
         out.append(warning("sql.edition-64", "sql.instance", f"cannot confirm {edition!r} is 64-bit", "MABS needs a 64-bit SQL Server"))
     return out

@@ -39,6 +39,7 @@ VAULT_IDS = {
 STORE_PASSWORD = "snapshot-store-password"
 ACCOUNTS_PASSWORD = "Snap-Accounts-7!x"
 PASSPHRASE = "SnapshotPassphraseForTheTuiTests"
+SQL_ADMIN_PASSWORD = "Snap-Sql-Admin-9?"
 MEDIA_BYTES = 2 * 2**20
 FREE, TOTAL = 40 * 2**30, 100 * 2**30  # what the destination's file system reports in snapshots
 
@@ -54,6 +55,7 @@ prerequisites:
   platform: azure-stack
 sql:
   mode: new
+  admin_password: {{file: secrets/sql-admin-password.txt}}
 installation:
   program_files: C:\\Program Files\\Microsoft Azure Backup Server
   database_files: C:\\Program Files\\Microsoft Azure Backup Server\\DPM\\DPMDB
@@ -124,6 +126,7 @@ def make_snapshot_kit(root: Path = SNAP_ROOT, *, drop: Iterable[str] = (), facts
     atomic_write_text(kit / "facts" / f"{DEMO_COMPUTER}.json", json.dumps(facts_data, indent=2) + "\n", mode=0o644)
     atomic_write_text(kit / "secrets" / "dpm-accounts-password.txt", ACCOUNTS_PASSWORD + "\n")
     atomic_write_text(kit / "secrets" / "encryption-passphrase.txt", PASSPHRASE + "\n")
+    atomic_write_text(kit / "secrets" / "sql-admin-password.txt", SQL_ADMIN_PASSWORD + "\n")
     write_demo_vault_credentials(kit / "vault" / VAULT_FILE, now=VAULT_ISSUED, key_pem=VAULT_KEY.read_bytes(), **VAULT_IDS)
     text = ANSWERS.format(computer=DEMO_COMPUTER, endpoints=", ".join(CLOSED_ENDPOINTS))
     text = drop_sections(text, drop)

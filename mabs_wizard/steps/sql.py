@@ -120,8 +120,23 @@ def check(sections: Sections, ctx: CheckContext) -> list[Finding]:
     version = getattr(prereq, "mabs_version", "v4") if prereq is not None else "v4"
     out = check_sql(sql, ctx.facts, version) if known(sql, "mode", "server", "instance") else []
     if known(sql, "admin_password"):
-        ctx.resolve("sql.admin_password", sql.admin_password, out)
+        if sql.admin_password is None:
+            out.append(admin_password_missing())
+        else:
+            ctx.resolve("sql.admin_password", sql.admin_password, out)
     return out
+
+
+def admin_password_missing() -> Finding:
+    """The setup ini carries this account's password in every Microsoft example; asked for here so an
+    export with secrets is complete (``export --with-secrets`` refuses an ini without it)."""
+    from mabs_wizard.export.mabs_ini import INI_SECRETS
+
+    keys = " and ".join(key for key, field in INI_SECRETS.items() if field == "sql.admin_password")
+    return warning("sql.admin-password-missing", "sql.admin_password",
+                   f"no password given for the SQL admin account: MABS setup's ini needs it ({keys}); without it the "
+                   "exported ini holds a placeholder to fill in on the target",
+                   "give it here ({sql.admin_password}), so the export with secrets is complete")
 
 
 def apply(sections: Sections, ctx: RunContext) -> StepOutcome:

@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("mabs_wizard.commands.schema:schema", "Print the JSON Schema of answers, manifest, facts or the fleet report."),
     "demo": ("mabs_wizard.commands.demo:demo", "Write a complete demo kit into a folder."),
     "extract": ("mabs_wizard.commands.extract:extract", "Verify and extract installer media."),
+    "facts": ("mabs_wizard.commands.facts:facts", "Write the facts collector for the Windows target."),
     "vault": ("mabs_wizard.commands.vault:vault", "Inspect .VaultCredentials files."),
     "passphrase": ("mabs_wizard.commands.passphrase:passphrase", "Generate or verify encryption passphrases."),
     "check-connectivity": (

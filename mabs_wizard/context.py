@@ -143,10 +143,12 @@ class StepOutcome:
     secrets: dict[str, SecretRecord] = field(default_factory=dict)
 
 
-def load_context_facts(facts_file: Path | None, *, now: datetime | None = None) -> tuple[TargetFacts, str, Path | None]:
-    """The facts the rules judge: a facts file collected on the target, else a probe of this host."""
+def load_context_facts(facts_file: Path | None, *, now: datetime | None = None, scratch_paths: tuple[str, ...] = ()
+                       ) -> tuple[TargetFacts, str, Path | None]:
+    """The facts the rules judge: a facts file collected on the target, else a probe of this host
+    (``scratch_paths``: the scratch folders whose attributes the probe reads on Windows)."""
     from mabs_wizard.facts import load_facts, probe_local
 
     if facts_file is not None:
         return load_facts(facts_file), "file", facts_file
-    return probe_local(now), "probe", None
+    return probe_local(now, scratch_paths=scratch_paths), "probe", None

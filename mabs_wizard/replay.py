@@ -82,7 +82,8 @@ def check_all(path: Path, *, secrets: Secrets | None = None, now: datetime | Non
     doc, answers = load_with_document(path)
     now = now or datetime.now(timezone.utc)
     try:
-        facts, source, facts_path = load_context_facts(answers.prerequisites.facts_file, now=now)
+        facts, source, facts_path = load_context_facts(answers.prerequisites.facts_file, now=now,
+                                                       scratch_paths=(answers.installation.scratch,))
     except InputError as exc:
         problems = [doc.problem(("prerequisites", "facts_file"), line) for line in exc.lines()]
         raise InputError(str(exc), problems) from None

@@ -157,7 +157,9 @@ class WizardState:
             prereq = self.model("prerequisites")
         key = getattr(prereq, "facts_file", None)
         if self._facts is None or self._facts[0] != key:
-            facts, source, path = load_context_facts(key, now=self.clock())
+            installation = self.model("installation")
+            scratch = (installation.scratch,) if installation is not None else ()  # type: ignore[attr-defined]
+            facts, source, path = load_context_facts(key, now=self.clock(), scratch_paths=scratch)
             self._facts = (key, facts, source, path)
         return self._facts[1], self._facts[2], self._facts[3]
 

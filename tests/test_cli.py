@@ -51,3 +51,14 @@ def test_help_lists_every_command_and_imports_none():
 def test_usage_errors_exit_2():
     result = subprocess.run([sys.executable, "-m", "mabs_wizard", "schema", "nonsense"], capture_output=True, text=True)
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_facts_script_hands_out_the_collector_byte_for_byte(tmp_path):
+    from mabs_wizard.assets import path
+
+    out = tmp_path / "collect-facts.ps1"
+    done = subprocess.run([sys.executable, "-m", "mabs_wizard", "facts", "script", "--output", str(out)], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes() == path("facts", "collect-facts.ps1").read_bytes()
+    assert "powershell -NoProfile -ExecutionPolicy Bypass -File collect-facts.ps1 -Path" in done.stdout

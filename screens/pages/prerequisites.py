@@ -27,7 +27,7 @@ Each row is a pass, a warning (installation may go on) or an error (it cannot, u
 remedy is under the message. Fix what is reported and press **Check again**.
 
 **Facts**: the check judges facts about the target server. *Facts file* reads a JSON file collected
-on the server (`assets/facts/collect-facts.ps1`); *This machine* probes the machine the wizard runs
+on the server (`mabs-wizard facts script` writes the collector; run it there as it says); *This machine* probes the machine the wizard runs
 on, which only passes if it is that Windows server.
 
 **MABS version** and **Platform** change the supported Windows and SQL versions and the hardware

@@ -21,7 +21,7 @@ class SetupWelcome(WizardPage):
     KEY = "setup_welcome"
     HELP = """
 MABS setup is the second phase. The prerequisite check judges facts about the Windows server MABS
-goes on: collected there with `assets/facts/collect-facts.ps1` (a facts file), or probed from this
+goes on: collected there with the collector `mabs-wizard facts script` writes (a facts file), or probed from this
 machine when it is that server.
 """
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from tests.ansible_tasks import check, module_of, keywords, tasks
+from tests.ansible_tasks import check, keywords, module_of, tasks
 from tests.fleet_support import YAML_INVENTORY, cli, files_holding, make_fleet_kit, tool, write_secret
 
 HOSTS = ("mabs01", "mabs02", "mabs03")
@@ -71,9 +71,16 @@ def plays(fleet: Fleet) -> list[dict]:
 
 def host_secrets(fleet: Fleet, host: str) -> dict[str, str]:
     """The host's secrets, read from the keyring by its manifest's references: {host_vars variable: value}."""
+    from mabs_wizard.export import secret_fields
+
     m = fleet.manifest(host)
-    return {"mabs_secret_security_password": keyring_get(m["security"]["settings"]["password"]),
-            "mabs_secret_encryption_passphrase": keyring_get(m["encryption"]["settings"]["passphrase"])}
+    out = {}
+    for path in secret_fields():  # every secret the manifest recorded (the ini needs them all)
+        section, name = path.split(".")
+        record = m[section]["settings"][name]
+        if record is not None and (section != "proxy" or m["proxy"]["settings"]["use_proxy"]):
+            out[f"mabs_secret_{section}_{name}"] = keyring_get(record)
+    return out
 
 
 def test_the_project_and_its_command(fleet: Fleet) -> None:

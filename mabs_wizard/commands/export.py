@@ -27,11 +27,12 @@ def _how_to_record(field: str) -> str:
 def refuse_incomplete(fmt: str, missing: list[str]) -> None:
     """--with-secrets promises a complete file: refuse (exit 2) when the manifest lacks a secret it needs."""
     from mabs_wizard.errors import InputError
-    from mabs_wizard.export import SECRET_FIELDS
+    from mabs_wizard.export import secret_fields
 
     if not missing:
         return
-    problems = [f"--with-secrets: {field}, the {SECRET_FIELDS[field]}, was never recorded in the manifest, so the "
+    known = secret_fields()
+    problems = [f"--with-secrets: {field}, the {known[field]}, was never recorded in the manifest, so the "
                 f"{fmt} file would hold a placeholder; {_how_to_record(field)}" for field in missing]
     problems.append("nothing was written; without --with-secrets the file has placeholders to fill in on the target")
     raise InputError(problems[0], problems)

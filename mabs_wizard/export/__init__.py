@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from mabs_wizard.errors import InputError
-from mabs_wizard.export.plan import SECRET_FIELDS, TargetPlan, plan_from_manifest
+from mabs_wizard.export.plan import TargetPlan, plan_from_manifest, secret_fields
 
 ExportFormat = Literal["mabs-ini", "mars-cmd", "ps1"]
 FORMATS: tuple[str, ...] = ("mabs-ini", "mars-cmd", "ps1")
@@ -33,7 +33,7 @@ DEFAULT_NAMES: dict[str, str] = {"mabs-ini": "MABSSetup.ini", "mars-cmd": "Insta
 __all__ = [
     "DEFAULT_NAMES",
     "FORMATS",
-    "SECRET_FIELDS",
+    "secret_fields",
     "ExportFormat",
     "TargetPlan",
     "encode",

@@ -18,13 +18,16 @@ from pydantic import BaseModel, ValidationError
 from mabs_wizard.answers.winpath import validate_windows_path
 from mabs_wizard.errors import InputError
 
-# The ini keys and the secrets they take, by answers field (what --with-secrets fetches).
-SECRET_FIELDS: dict[str, str] = {
-    "sql.admin_password": "password of the SQL admin account (ini SQLMachinePassword, ReportingMachinePassword)",
-    "security.password": "password of MICROSOFT$DPM$Acct and DPMR$<computer> (ini SqlAccountPassword)",
-    "encryption.passphrase": "backup encryption passphrase (ini SecurityPassphrase)",
-    "proxy.password": "proxy password (MARS /pw; -ProxyPassword of Set-OBMachineSetting and Set-DPMCloudSubscriptionSetting)",
-}
+
+def secret_fields() -> dict[str, str]:
+    """Every secret an answers file can reference (``section.field`` -> what it is), from the section
+    models: a new secret field is known to the exports (and to --with-secrets) as soon as it is declared.
+    A confirmation is only compared when answering, never exported."""
+    from mabs_wizard.answers.formspec import secret_fields as names
+    from mabs_wizard.answers.models import SECTIONS
+
+    return {f"{section}.{name}": model.model_fields[name].description or name
+            for section, model in SECTIONS.items() for name in names(model) if not name.startswith("confirm_")}
 
 MARS_INSTALL_FOLDER = r"C:\Program Files\Microsoft Azure Recovery Services Agent"  # MARS /p default (S6)
 MARS_MODULE = r"bin\Modules\MSOnlineBackup"  # under the install folder (S6)
@@ -140,12 +143,9 @@ def plan_from_manifest(manifest: BaseModel | Mapping[str, Any]) -> TargetPlan:
     """Everything the exports use, or InputError naming each field that cannot go into a setup file."""
     m: Any = _as_manifest(manifest)
     s = {name: getattr(m, name).settings for name in _PLAN_SECTIONS}
-    records = {
-        "sql.admin_password": s["sql"].admin_password,
-        "security.password": s["security"].password,
-        "encryption.passphrase": s["encryption"].passphrase,
-        "proxy.password": s["proxy"].password if s["proxy"].use_proxy else None,
-    }
+    records = {path: getattr(s[path.split(".")[0]], path.split(".")[1]) for path in secret_fields()}
+    if not s["proxy"].use_proxy:
+        records["proxy.password"] = None  # a password kept from the answers is not used without a proxy
     return _plan(s, finished_at=_utc_text(m.finished_at), computer_name=m.facts.computer_name, domain=m.facts.domain,
                  secret_records=records)
 
@@ -155,20 +155,26 @@ def plan_from_answers(answers: Any, *, computer_name: str, domain: str | None, f
     installer command from it): partial answers from ``flow.answers_from_sections`` do, a section
     still unknown (None there) counting as all fields unset. No secret is recorded yet, so every
     secret is a placeholder."""
-    s = {name: getattr(answers, name, None) or _UNANSWERED for name in _PLAN_SECTIONS}
+    s = {name: getattr(answers, name, None) or _Defaults(name) for name in _PLAN_SECTIONS}
     return _plan(s, finished_at=finished_at, computer_name=computer_name, domain=domain,
-                 secret_records=dict.fromkeys(SECRET_FIELDS))
+                 secret_records=dict.fromkeys(secret_fields()))
 
 
 _PLAN_SECTIONS = ("extraction", "prerequisites", "sql", "installation", "updates", "proxy", "vault", "encryption", "security")
 
 
-class _Unanswered:
-    def __getattr__(self, name: str) -> None:
-        return None
+class _Defaults:
+    """A section not answered yet: its model's defaults, and None for a field with none (no second copy
+    of a default here: the model's is the one)."""
 
+    def __init__(self, section: str) -> None:
+        from mabs_wizard.answers.models import SECTIONS
 
-_UNANSWERED = _Unanswered()
+        self._model = SECTIONS[section]
+
+    def __getattr__(self, name: str) -> Any:
+        info = self._model.model_fields.get(name)
+        return None if info is None or info.is_required() else info.get_default(call_default_factory=True)
 
 
 def _text(value: Any) -> str | None:
@@ -194,20 +200,20 @@ def _plan(s: Mapping[str, Any], *, finished_at: str, computer_name: str, domain:
         finished_at=finished_at,
         computer_name=computer_name,
         domain=domain,
-        mabs_version=s["prerequisites"].mabs_version or "v4",
+        mabs_version=s["prerequisites"].mabs_version,
         setup_folder=_windows_path_or_none(_text(s["extraction"].destination)),
-        user_name=inst.user_name or "administrator",
-        company_name=inst.company_name or "",
-        sql_mode=sql.mode or "new",
-        sql_server=sql.server or "localhost",
-        sql_instance=sql.instance or "MSDPM2012",
-        reporting_instance=sql.reporting_instance or "SSRS",
-        sql_admin_user=sql.admin_user or "administrator",
+        user_name=inst.user_name,
+        company_name=inst.company_name,
+        sql_mode=sql.mode,
+        sql_server=sql.server,
+        sql_instance=sql.instance,
+        reporting_instance=sql.reporting_instance,
+        sql_admin_user=sql.admin_user,
         # NetBIOS domain of the account (S5: no FQDNs); a workgroup account's "domain" is the computer.
         sql_admin_domain=sql.admin_domain or domain or computer_name,
-        program_files=inst.program_files or MABS_DEFAULT_PROGRAM_FILES,
-        database_files=inst.database_files or "",
-        scratch=inst.scratch or "",
+        program_files=inst.program_files,
+        database_files=inst.database_files,
+        scratch=inst.scratch,
         microsoft_update=bool(s["updates"].microsoft_update),
         use_proxy=bool(proxy.use_proxy),
         proxy_host=proxy.host if proxy.use_proxy else None,

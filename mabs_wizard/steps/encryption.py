@@ -29,7 +29,8 @@ class EncryptionAnswers(Section):
     """Register Server: Encryption Setting."""
 
     passphrase: PassphraseRef = Field(title="Passphrase",
-                                      description="backup encryption passphrase (16 or more ASCII characters), or generate")
+                                      description="backup encryption passphrase (ini SecurityPassphrase): 16 or more ASCII "
+                                                  "characters, or generate")
     confirm_passphrase: SecretRef | None = Field(None, title="Confirm passphrase", description="must resolve to the same value when given")
     save_location: Annotated[LocalPath, Form(placeholder="existing folder, off the server")] = Field(
         title="Save location", description="existing folder (ideally off the server) where the passphrase file is written")

@@ -37,7 +37,7 @@ class ProxyAnswers(Section):
     username: Annotated[str | None, Form(placeholder="optional")] = Field(
         None, title="Proxy user", description="proxy user for Basic authentication (MARS /pu)")
     password: Annotated[SecretRef | None, Form(placeholder="optional; masked")] = Field(
-        None, title="Proxy password", description="proxy password (MARS /pw); only with a proxy user")
+        None, title="Proxy password", description="password of the proxy user (MARS /pw, -ProxyPassword); only with a proxy user")
     check: Annotated[bool, Form(hidden=True, summary=False)] = Field(
         True, title="Connectivity check", description="probe the endpoints during replay (the MARS installer's connectivity check)")
     endpoints: list[Annotated[str, Field(pattern=r"^https://[^\s/]+")]] = Field(

@@ -23,7 +23,8 @@ class SecurityAnswers(Section):
     """Security Settings: password of the restricted local accounts MICROSOFT$DPM$Acct and DPMR$<COMPUTER>."""
 
     password: SecretRef = Field(title="Password",
-                                description="password for the restricted accounts (ini SqlAccountPassword); never expires")
+                                description="password of the restricted accounts MICROSOFT$DPM$Acct and DPMR$<computer> "
+                                            "(ini SqlAccountPassword); it never expires")
     confirm_password: SecretRef | None = Field(None, title="Confirm password",
                                                description="must resolve to the same value when given (the screen's Confirm field)")
 

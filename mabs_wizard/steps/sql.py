@@ -37,7 +37,7 @@ class SqlAnswers(Section):
         None, title="Admin domain", description="NetBIOS domain of that account; omitted: the target's domain")
     admin_password: Annotated[SecretRef | None, Form(placeholder="optional; masked")] = Field(
         None, title="Admin password",
-        description="that account's password (ini SQLMachinePassword); omitted: a placeholder in exports")
+        description="password of the SQL admin account (ini SQLMachinePassword and ReportingMachinePassword)")
 
 # Major product version -> release, and what each MABS version accepts for its own database.
 SQL_RELEASES = {11: "2012", 12: "2014", 13: "2016", 14: "2017", 15: "2019", 16: "2022"}

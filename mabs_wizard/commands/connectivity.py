@@ -16,7 +16,9 @@ from pathlib import Path
 
 import click
 
-PASSWORD_ENV = "MABS_WIZARD_PROXY_PASSWORD"
+from mabs_wizard.commands.options import option_from
+from mabs_wizard.export.mars_cmd import PASSWORD_ENV  # the one name for the proxy password everywhere
+from mabs_wizard.steps.proxy import ProxyAnswers
 
 
 def _proxy_password(user: str) -> str:
@@ -42,16 +44,11 @@ def _table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> list[str]:
 @click.command("check-connectivity")
 @click.option("--proxy", "proxy_url", metavar="URL", help="HTTP proxy as http://HOST:PORT (no credentials in it).")
 @click.option("--proxy-user", metavar="NAME", help=f"Proxy user for Basic authentication; password from ${PASSWORD_ENV} or a prompt.")
-@click.option("--endpoint", "endpoints", metavar="URL", multiple=True, help="HTTPS endpoint to probe (repeatable); default: the Azure Backup list.")
-@click.option("--ca-file", type=click.Path(path_type=Path, dir_okay=True), metavar="PEM", help="Trust only these CA certificates (TLS-inspecting proxy).")
-@click.option("--timeout", "timeout_s", type=float, default=5.0, show_default=True, metavar="S", help="Per-endpoint bound in seconds (at most 10).")
-@click.option(
-    "--subscription-state",
-    type=click.Choice(["active", "expired", "deprovisioned"]),
-    default="active",
-    show_default=True,
-    help="The Azure subscription's state, for the table of what backup and restore can do.",
-)
+@option_from(ProxyAnswers, "endpoints", "--endpoint", "endpoints", metavar="URL", multiple=True, show_default=False,
+             help="HTTPS endpoint to probe (repeatable); default: the Azure Backup list (the answers file's proxy.endpoints).")
+@option_from(ProxyAnswers, "ca_file", "--ca-file", type=click.Path(path_type=Path, dir_okay=True), metavar="PEM")
+@option_from(ProxyAnswers, "timeout_s", "--timeout", "timeout_s", metavar="S")
+@option_from(ProxyAnswers, "subscription_state", "--subscription-state")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def check_connectivity(
     proxy_url: str | None,

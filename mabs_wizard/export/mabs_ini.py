@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from mabs_wizard.errors import InputError
+from mabs_wizard.export.ini_keys import INI_SECRETS
 from mabs_wizard.export.plan import EXTRACTED_PLACEHOLDER, INI_NAME, MARS_INSTALL_FOLDER, SETUP_LOG_NAME, TargetPlan, placeholder
 
 # Exactly the documented keys, in the documented order (S2; reference §1.1).
@@ -37,12 +38,6 @@ INI_KEYS: tuple[str, ...] = (
 )
 
 # ini key -> the answers field whose secret it takes
-INI_SECRETS: dict[str, str] = {
-    "SQLMachinePassword": "sql.admin_password",
-    "ReportingMachinePassword": "sql.admin_password",
-    "SqlAccountPassword": "security.password",
-    "SecurityPassphrase": "encryption.passphrase",
-}
 
 DISM_COMMAND = (
     "start /wait dism.exe /Online /Enable-feature /All /FeatureName:Microsoft-Hyper-V "

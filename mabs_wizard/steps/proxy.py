@@ -49,7 +49,8 @@ class ProxyAnswers(Section):
     subscription_state: Annotated[Literal["active", "expired", "deprovisioned"],
                                   Form(choices={"active": "Active", "expired": "Expired", "deprovisioned": "Deprovisioned"})] = Field(
         "active", title="Subscription",
-        description="the Azure subscription's state as the operator declares it (the seed's state table)")
+        description="the Azure subscription's state as the operator declares it (with the connectivity, it picks the row "
+                    "of Microsoft's table of what backup and restore can do)")
 
 
 def check(sections: Sections, ctx: CheckContext) -> list[Finding]:

@@ -130,7 +130,7 @@ def check(sections: Sections, ctx: CheckContext) -> list[Finding]:
 def admin_password_missing() -> Finding:
     """The setup ini carries this account's password in every Microsoft example; asked for here so an
     export with secrets is complete (``export --with-secrets`` refuses an ini without it)."""
-    from mabs_wizard.export.mabs_ini import INI_SECRETS
+    from mabs_wizard.export.ini_keys import INI_SECRETS
 
     keys = " and ".join(key for key, field in INI_SECRETS.items() if field == "sql.admin_password")
     return warning("sql.admin-password-missing", "sql.admin_password",

@@ -105,14 +105,30 @@ def write_manifest(path: Path, manifest: BaseModel) -> Path:
     return atomic_write_text(path, manifest.model_dump_json(indent=2) + "\n", mode=0o600)
 
 
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024  # a manifest is tens of KB; anything this big is not one
+
+
 def read_manifest(path: Path) -> Any:
+    """An install manifest as the wizard wrote it, validated; InputError naming the file and what is wrong."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_MANIFEST_BYTES + 1)
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not an install manifest") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read manifest ({exc.strerror})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        where = f":{exc.lineno}:{exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
-        raise InputError(f"{path}{where}: not a JSON manifest") from None
+    if len(raw) > MAX_MANIFEST_BYTES:
+        raise InputError(f"{path}: too large for an install manifest")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text, so not an install manifest") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: not an install manifest (a JSON object is expected)")
     try:
         return Manifest.model_validate(data)
     except ValidationError as exc:

@@ -218,10 +218,9 @@ def estimate_strength(value: str) -> Strength:
 # Generator
 
 
-def generate_passphrase(rng: secrets.SystemRandom | None = None) -> str:
+def generate_passphrase() -> str:
     """32 letters from GENERATED_ALPHABET (130.8 bits); see the module docstring for why these."""
-    chooser = rng or secrets.SystemRandom()
-    return "".join(chooser.choice(GENERATED_ALPHABET) for _ in range(GENERATED_LENGTH))
+    return "".join(secrets.choice(GENERATED_ALPHABET) for _ in range(GENERATED_LENGTH))
 
 
 # --------------------------------------------------------------------------------------------

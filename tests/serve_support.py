@@ -63,9 +63,11 @@ CAPTURE = """
 class ServeProcess:
     """`mabs-wizard serve` as an operator runs it, on a free port; its output is kept in `lines`."""
 
-    def __init__(self, args: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
+    def __init__(self, args: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None,
+                 command: list[str] | None = None) -> None:
+        """`command`: another program printing the same lines (the bench's hello-world server)."""
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mabs_wizard", "serve", "--port", "0", *args],
+            command or [sys.executable, "-m", "mabs_wizard", "serve", "--port", "0", *args],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             env=env if env is not None else dict(os.environ), cwd=cwd,
         )

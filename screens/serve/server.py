@@ -138,6 +138,10 @@ class WizardServer(Server):
         for websocket in list(self._websockets):
             await websocket.close()
 
+    def session_argv(self, folder: Path) -> list[str]:
+        """What a session runs (the bench serves a hello-world app through the same server)."""
+        return child_argv(folder, self.answers)
+
     # ------------------------------------------------------------------ routes
 
     async def _free_place(self, wait: float) -> bool:
@@ -180,7 +184,7 @@ class WizardServer(Server):
         height = to_int(request.query.get("height", "24"), 24)
         folder = new_session_folder(self.output)
         service = SessionService(
-            child_argv(folder, self.answers),
+            self.session_argv(folder),
             folder,
             write_bytes=websocket.send_bytes,
             write_str=websocket.send_str,

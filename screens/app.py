@@ -365,8 +365,9 @@ class WizardApp(App[int]):
     def deliver(self, path: Path, *, then: Callable[[], None] | None = None) -> bool:
         """Served in a browser (mabs-wizard serve): also send `path` to it as a download (Textual's
         deliver_binary: a one-use link). `then` runs once the browser has the file, could not get
-        it, or 15 s passed, so quitting right after saving does not cut the download. In a
-        terminal: nothing to send; `then` runs at once. True if a download was started."""
+        it, or 30 s passed (a blocked popup never asks), so quitting right after saving does not
+        cut the download. In a terminal: nothing to send; `then` runs at once. True if a download
+        was started."""
         if not self.is_web:
             if then is not None:
                 then()
@@ -374,7 +375,7 @@ class WizardApp(App[int]):
         key = self.deliver_binary(path)
         if then is not None and key is not None:
             self._after_delivery[key] = then
-            self.set_timer(15, lambda: self._delivered(key))
+            self.set_timer(30, lambda: self._delivered(key))
         return True
 
     def _delivered(self, key: str) -> None:
@@ -386,7 +387,7 @@ class WizardApp(App[int]):
         self._delivered(event.key)
 
     def on_delivery_failed(self, event: events.DeliveryFailed) -> None:
-        self.notify(f"the browser did not get {event.name or 'the file'}; it is on the server", severity="warning")
+        self.notify("the browser did not get the file; it is still on the server", severity="warning")
         self._delivered(event.key)
 
     def save_answers(self, path: Path, extra: Mapping[str, Section] | None = None, *, answers_model: Any = None) -> Path:

@@ -195,7 +195,9 @@ class Terminal:
         return "\n".join(self.rows())
 
     def wait_for(self, what: str | Callable[[list[str]], bool], timeout: float = 30.0, *, label: str = "") -> list[str]:
-        check = what if callable(what) else (lambda rows: any(what in row for row in rows))
+        """Wait until the screen shows `what` (a text, also when wrapped onto the next row) or
+        `what(rows)` is true."""
+        check = what if callable(what) else (lambda rows: what in " ".join(row.strip() for row in rows))
         label = label or (what if isinstance(what, str) else getattr(what, "__doc__", None) or "the expected state")
         deadline = time.monotonic() + timeout
         while True:

@@ -236,6 +236,19 @@ async def test_sessions_beyond_the_limit_are_refused_politely(tmp_path):
         assert proc.stop() == 0, proc.output()
 
 
+async def test_a_session_whose_wizard_dies_frees_its_place(server):
+    headers = {**cookie_for(server), "Origin": server.origin}
+    async with aiohttp.ClientSession() as session, session.ws_connect(ws_url(server), headers=headers) as ws:
+        [pid] = await wait_for_children(server, 1)
+        os.kill(pid, 9)  # killed, out of memory: no goodbye from the wizard
+        while (message := await asyncio.wait_for(ws.receive(), 20)).type not in (aiohttp.WSMsgType.CLOSE,
+                                                                                  aiohttp.WSMsgType.CLOSED):
+            pass  # what the wizard drew before it died
+    server.wait_for_line(r"^session 1: ended \(exit -9\)")
+    async with aiohttp.ClientSession() as session, session.ws_connect(ws_url(server), headers=headers):
+        await wait_for_children(server, 1)  # the place (--sessions 1) is free again
+
+
 async def test_ctrl_c_ends_the_sessions_and_the_server(tmp_path):
     proc = ServeProcess(["--output", str(tmp_path / "out"), "--sessions", "2"])
     headers = {**cookie_for(proc), "Origin": proc.origin}

@@ -236,6 +236,7 @@ def test_every_action_has_a_key_that_reaches_the_wizard_in_chromium(browser, tmp
         with page.expect_download() as download:
             page.keyboard.press("Enter")
         saved = Path(download.value.path()).read_bytes()
+        # Within 20 s, before the wizard's 30 s fallback: the download's completion ended it.
         page.wait_for_selector("body.-closed", timeout=20_000)
         server.wait_for_line(r"^session 1: ended \(exit 130\)")  # cancelled, as Quit in the TUI
         assert seen.console_errors == []

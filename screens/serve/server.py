@@ -182,7 +182,11 @@ class WizardServer(Server):
         websocket = web.WebSocketResponse(heartbeat=15)
         width = to_int(request.query.get("width", "80"), 80)
         height = to_int(request.query.get("height", "24"), 24)
-        folder = new_session_folder(self.output)
+        try:
+            folder = new_session_folder(self.output)
+        except OSError as exc:
+            self.say(f"refused: a new session, its folder cannot be made under {self.output}: {exc.strerror or exc}")
+            raise web.HTTPInternalServerError(text="The session's folder could not be made; see the server's output.\n") from None
         service = SessionService(
             self.session_argv(folder),
             folder,

@@ -96,6 +96,14 @@ class SessionService(AppService):
         self._stdin = process.stdin
         return process
 
+    async def run(self) -> None:
+        """textual-serve's relay; then, whether the wizard said goodbye or died (killed, out of
+        memory), the browser's side is closed too, so its place is freed and its page says so."""
+        try:
+            await super().run()
+        finally:
+            await self.remote_close()
+
     async def stop(self) -> None:
         """Ask the wizard to quit (textual-serve's "quit" meta); terminate, then kill, one that does not."""
         process = self._process

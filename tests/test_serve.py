@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 
 from mabs_wizard.screens.serve.guard import attachment_header, origin_allowed, token_matches
-from mabs_wizard.screens.serve.server import is_loopback, remote_warning
+from mabs_wizard.screens.serve.server import is_loopback, remote_warning, url_host
 from mabs_wizard.screens.serve.session import PASSED_ON, SET_BY_TEXTUAL_SERVE, child_environment
 from tests.serve_support import ServeProcess, children_of, cmdline_of, environ_of
 
@@ -70,6 +70,8 @@ def test_download_file_names_are_quoted():
 def test_loopback_and_the_remote_warning():
     assert all(is_loopback(h) for h in ("127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]"))
     assert not any(is_loopback(h) for h in ("0.0.0.0", "::", "192.0.2.10", "wizard.example.org"))
+    assert (url_host("127.0.0.1"), url_host("::1"), url_host("[::1]")) == ("127.0.0.1", "[::1]", "[::1]")
+    assert url_host("0.0.0.0") == url_host("::") != "0.0.0.0"  # a name to type, not the wildcard
     warning = remote_warning("0.0.0.0", 8000)
     assert "ssh -L 8000:127.0.0.1:8000" in warning and "TLS" in warning and "/ws" in warning
 
@@ -155,6 +157,17 @@ async def test_every_route_needs_the_token(server):
     # The token is printed once, in the URL line; refusals are logged without it.
     assert sum(server.token in line for line in server.lines) == 1, server.output()
     assert "refused: GET /static/js/textual.js: no valid token" in server.lines
+
+
+async def test_the_token_is_new_at_each_start(server, tmp_path):
+    second = ServeProcess(["--output", str(tmp_path / "second")])
+    try:
+        assert second.token != server.token and len(second.token) >= 43  # 32 random bytes, URL-safe base64
+        async with aiohttp.ClientSession() as session:
+            assert await status_of(session, f"{second.origin}/?token={server.token}") == 403
+            assert await status_of(session, second.origin + "/", {"Cookie": f"mabs_wizard_{second.port}={server.token}"}) == 403
+    finally:
+        assert second.stop() == 0, second.output()
 
 
 async def test_a_websocket_from_another_origin_is_refused_even_with_the_cookie(server):

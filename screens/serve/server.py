@@ -262,7 +262,10 @@ class WizardServer(Server):
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
+            try:
+                loop.add_signal_handler(signum, stop.set)
+            except NotImplementedError:  # Windows: Ctrl+C cancels asyncio.run's task; `finally` still cleans up
+                pass
         self.announce()
         try:
             await stop.wait()

@@ -140,6 +140,7 @@ async def test_every_route_needs_the_token(server):
         # The query token opens the page only, not the other routes.
         assert await status_of(session, f"{base}/static/js/textual.js?token={server.token}") == 403
         assert await status_of(session, f"{base}/?token=wrong") == 403
+        assert await status_of(session, f"{base}/%1b%5b2J%1b]0;owned%07") == 403  # escapes for the operator's terminal
         async with session.get(f"{base}/?token={server.token}") as response:
             assert response.status == 200
             page = await response.text()
@@ -157,6 +158,7 @@ async def test_every_route_needs_the_token(server):
     # The token is printed once, in the URL line; refusals are logged without it.
     assert sum(server.token in line for line in server.lines) == 1, server.output()
     assert "refused: GET /static/js/textual.js: no valid token" in server.lines
+    assert "\x1b" not in server.output() and "\x07" not in server.output()
 
 
 async def test_the_token_is_new_at_each_start(server, tmp_path):

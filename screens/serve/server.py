@@ -106,7 +106,9 @@ class WizardServer(Server):
             with_cookie = token_matches(request.cookies.get(self.cookie), self.token)
             with_query = request.path == "/" and token_matches(request.query.get("token"), self.token)
             if not (with_cookie or with_query):
-                return forbidden(f"{request.method} {request.path}: no valid token",
+                # The path as sent (percent-encoded: no control character reaches the operator's
+                # terminal), without the query (it may hold a token).
+                return forbidden(f"{request.method} {request.rel_url.raw_path}: no valid token",
                                  "Open the address that `mabs-wizard serve` printed: it carries the access token.")
             if request.path == WEBSOCKET_PATH and not origin_allowed(request.headers.get("Origin"), request.headers.get("Host")):
                 return forbidden(f"websocket from origin {request.headers.get('Origin')!r} to host {request.headers.get('Host')!r}",

@@ -180,7 +180,14 @@ class Terminal:
     def pump(self) -> None:
         import base64
 
-        taken = self.page.evaluate("window.__mw ? window.__mw.take() : {chunks: [], sizes: []}")
+        from playwright.sync_api import Error
+
+        try:
+            taken = self.page.evaluate("window.__mw ? window.__mw.take() : {chunks: [], sizes: []}")
+        except Error as exc:
+            if "context was destroyed" in str(exc) or "navigat" in str(exc):
+                return  # the page is loading again (the busy page retries): its recorder starts afresh
+            raise
         for width, height in taken["sizes"]:
             if (width, height) != (self.screen.columns, self.screen.lines):
                 self.screen.resize(height, width)
@@ -214,7 +221,7 @@ class Terminal:
         deadline = time.monotonic() + timeout
         last = time.monotonic()
         while time.monotonic() < deadline:
-            if self.page.evaluate("window.__mw.chunks.length"):
+            if self.page.evaluate("window.__mw ? window.__mw.chunks.length : 0"):
                 self.pump()
                 last = time.monotonic()
             elif time.monotonic() - last >= quiet:

@@ -325,33 +325,3 @@ async def test_listening_beyond_loopback_warns_and_still_needs_the_token(tmp_pat
     finally:
         assert proc.stop() == 0, proc.output()
 
-
-async def test_a_session_is_told_of_a_new_size_only_when_it_changes(tmp_path):
-    # textual.js repeats the size it connected with as soon as the socket opens; every resize the
-    # wizard gets repaints its whole screen, which the page must draw again.
-    import json
-
-    from textual_serve.download_manager import DownloadManager
-
-    from mabs_wizard.screens.serve.session import SessionService
-
-    received = tmp_path / "stdin.bin"
-    child = ("import sys\ndata = b''\nwhile b'\"quit\"' not in data:\n    chunk = sys.stdin.buffer.read1(65536)\n"
-             "    if not chunk: break\n    data += chunk\nopen(sys.argv[1], 'wb').write(data)\n")
-
-    async def ignore(*_args: object) -> None:
-        return None
-
-    service = SessionService([sys.executable, "-c", child, str(received)], tmp_path, write_bytes=ignore, write_str=ignore,
-                             close=ignore, download_manager=DownloadManager())
-    await service.start(120, 40)
-    for size in [(120, 40), (100, 30), (100, 30), (120, 40)]:
-        await service.set_terminal_size(*size)
-    await service.stop()
-    data, metas = received.read_bytes(), []
-    while data:
-        size = int.from_bytes(data[1:5], "big")
-        metas.append(json.loads(data[5:5 + size]))
-        data = data[5 + size:]
-    assert metas == [{"type": "resize", "width": 100, "height": 30}, {"type": "resize", "width": 120, "height": 40},
-                     {"type": "quit"}]

@@ -76,24 +76,10 @@ class SessionService(AppService):
         super().__init__(shlex.join(argv), **kwargs)
         self.argv = list(argv)
         self.folder = folder
-        self.size: tuple[int, int] | None = None
 
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
-
-    async def start(self, width: int, height: int) -> None:
-        self.size = (width, height)
-        await super().start(width, height)
-
-    async def set_terminal_size(self, width: int, height: int) -> None:
-        """Passed on only when it changes: textual.js repeats, as soon as the socket opens, the size
-        it connected with (textual.js, `sendSize` in the "open" handler), and each resize repaints the
-        whole screen, which the page must then draw again."""
-        if (width, height) == self.size:
-            return
-        self.size = (width, height)
-        await super().set_terminal_size(width, height)
 
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
         return child_environment(os.environ, super()._build_environment(width=width, height=height))

@@ -368,12 +368,17 @@ class WizardApp(App[int]):
         it, or 30 s passed (a blocked popup never asks), so quitting right after saving does not
         cut the download. In a terminal: nothing to send; `then` runs at once. True if a download
         was started."""
-        if not self.is_web:
+        key = None
+        if self.is_web:
+            try:
+                key = self.deliver_binary(path)
+            except OSError as exc:  # written a moment ago; unreadable now (removed, permissions)
+                self.notify(f"could not send {path.name} to the browser: {exc.strerror or exc}", severity="error")
+        if key is None:
             if then is not None:
                 then()
             return False
-        key = self.deliver_binary(path)
-        if then is not None and key is not None:
+        if then is not None:
             self._after_delivery[key] = then
             self.set_timer(30, lambda: self._delivered(key))
         return True

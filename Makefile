@@ -5,15 +5,16 @@ BIN     := $(VENV)/bin
 KIT     := demo-kit
 # Debian packages the tests use for real: innoextract (Inno Setup media), tinyproxy and squid (with
 # its basic_ncsa_auth helper; proxy tests), gnome-keyring + dbus (a real Secret Service), unzip
-# (benchmark baseline), openssl (Windows-style PFX, the squid test's htpasswd).
-APT_PKGS := innoextract tinyproxy squid gnome-keyring libsecret-tools dbus dbus-daemon unzip openssl
+# (benchmark baseline), openssl (Windows-style PFX, the squid test's htpasswd), chromium (the served
+# wizard, driven by playwright's Python client: no browser is downloaded).
+APT_PKGS := innoextract tinyproxy squid gnome-keyring libsecret-tools dbus dbus-daemon unzip openssl chromium
 
 .PHONY: run test fuzz bench venv system-deps demo clean schema
 
 $(BIN)/mabs-wizard: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,fleet]'
+	$(BIN)/pip install --quiet -e '.[test,fleet,serve]'
 	# Bytecode now, as an installed app has it (PYTHONDONTWRITEBYTECODE may be set here).
 	$(BIN)/python -m compileall -q mabs_wizard screens
 	touch $@

@@ -13,12 +13,12 @@ import asyncio
 import contextlib
 import signal
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.widgets import ContentSwitcher
@@ -58,6 +58,8 @@ class WizardApp(App[int]):
         # Quitting always asks first (and offers to save), like Cancel.
         Binding("ctrl+q", "request_quit", "Quit", priority=True, show=False),
         Binding("ctrl+c", "request_quit", "Quit", priority=True, show=False),
+        # Served in a browser (mabs-wizard serve) Ctrl+Q may never reach the page: F10 does.
+        Binding("f10", "request_quit", "Quit", priority=True, show=False),
         # Tab moves focus when the app reads the key, not when the field it was typed in hands it
         # on: keys that arrive together (auto-type from a password manager, a paste without
         # bracketed paste, xdotool) would otherwise all land in the first field, Tab included.
@@ -83,6 +85,7 @@ class WizardApp(App[int]):
         self._loaded_flag = False
         self.pending_next: str | None = None  # Next pressed before the engine was loaded
         self._baseline: Any = None  # the session as last saved (or as started): what quitting would not lose
+        self._after_delivery: dict[str, Callable[[], None]] = {}  # download key -> what runs once it is done
 
     # ------------------------------------------------------------------ start-up
 
@@ -352,9 +355,6 @@ class WizardApp(App[int]):
     def track(self, token: CancelToken | None) -> None:
         self.cancel_token = token
 
-    def deliver(self, path: Path) -> None:
-        """In a terminal the file is where the wizard wrote it; a served wizard hands it to the browser."""
-
     # ------------------------------------------------------------------ the session journal
 
     def session_draft(self) -> dict[str, Any]:
@@ -466,12 +466,46 @@ class WizardApp(App[int]):
             except (OSError, WizardError) as exc:
                 self.notify(f"could not save answers: {exc}", severity="error", timeout=8)
                 return
-            self.notify(f"answers saved to {written}", timeout=4)
+            self.notify(f"answers saved to {written}" + (" and sent to the browser" if self.is_web else ""), timeout=4)
             self.save_session()
-            if then_quit:
-                self.quit_now()
+            self.deliver(written, then=self.quit_now if then_quit else None)
 
         self.push_screen(SaveAnswers(self.default_answers_path()), chosen)
+
+    # ------------------------------------------------------------------ files to the operator's browser
+
+    def deliver(self, path: Path, *, then: Callable[[], None] | None = None) -> bool:
+        """Served in a browser (mabs-wizard serve): also send `path` to it as a download (Textual's
+        deliver_binary: a one-use link). `then` runs once the browser has the file, could not get
+        it, or 30 s passed (a blocked popup never asks), so quitting right after saving does not
+        cut the download. In a terminal: nothing to send; `then` runs at once. True if a download
+        was started."""
+        key = None
+        if self.is_web:
+            try:
+                key = self.deliver_binary(path)
+            except OSError as exc:  # written a moment ago; unreadable now (removed, permissions)
+                self.notify(f"could not send {path.name} to the browser: {exc.strerror or exc}", severity="error")
+        if key is None:
+            if then is not None:
+                then()
+            return False
+        if then is not None:
+            self._after_delivery[key] = then
+            self.set_timer(30, lambda: self._delivered(key))
+        return True
+
+    def _delivered(self, key: str) -> None:
+        then = self._after_delivery.pop(key, None)
+        if then is not None:
+            then()
+
+    def on_delivery_complete(self, event: events.DeliveryComplete) -> None:
+        self._delivered(event.key)
+
+    def on_delivery_failed(self, event: events.DeliveryFailed) -> None:
+        self.notify("the browser did not get the file; it is still on the server", severity="warning")
+        self._delivered(event.key)
 
     def save_answers(self, path: Path, extra: Mapping[str, Section] | None = None, *, answers_model: Any = None) -> Path:
         """Write the answers known so far (secrets as references, 0600) via the engine."""

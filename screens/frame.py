@@ -30,6 +30,7 @@ class Frame(Screen[None]):
         Binding("ctrl+s", "save_answers", "Save"),
         Binding("ctrl+b", "back", "Back"),
         Binding("ctrl+n", "next", "Next"),
+        Binding("f2", "next", "Next", show=False),  # browsers keep Ctrl+N (mabs-wizard serve): F2 reaches the page
         Binding("escape", "cancel", "Cancel"),
         # Enter is the default button (Next) wherever the focused control has no use for it.
         Binding("enter", "next", "Next", show=False),

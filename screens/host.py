@@ -7,6 +7,7 @@ keeps the import graph one-way: app -> frame, pages -> page base -> this module.
 from __future__ import annotations
 
 from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -47,6 +48,6 @@ class Host(Protocol):
     def ask_store_password(self, request: PasswordRequest, token: CancelToken | None) -> str | None:
         """From a worker thread: ask the encrypted store's password in a masked dialog; None if declined."""
 
-    def deliver(self, path: Path) -> None:
+    def deliver(self, path: Path, *, then: Callable[[], None] | None = None) -> bool:
         """A file the wizard wrote for the operator (an export, saved answers): offered as a download
-        where the wizard is served to a browser; nothing to do in a terminal."""
+        where the wizard is served to a browser; nothing to do in a terminal (``then`` runs at once)."""

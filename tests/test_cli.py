@@ -42,10 +42,11 @@ def test_help_lists_every_command_and_imports_none():
             "try: main(['--help'])\nexcept SystemExit: pass\n"
             "print(sorted(m for m in sys.modules if m.startswith(('mabs_wizard.commands.', 'mabs_wizard.screens', 'textual'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    for name in [*cli_module.COMMANDS, "run"]:  # run: the UI's, found through the entry point
+    for name in [*cli_module.COMMANDS, "run", "serve"]:  # run, serve: the UI's, found through entry points
         assert name in out
-    # The UI's command module is read for its help line (it imports click only); Textual is not.
-    assert out.strip().splitlines()[-1] == "['mabs_wizard.screens', 'mabs_wizard.screens.cli']"
+    # The UI's command modules are read for their help lines (they import click only); Textual is not.
+    assert out.strip().splitlines()[-1] == \
+        "['mabs_wizard.screens', 'mabs_wizard.screens.cli', 'mabs_wizard.screens.serve', 'mabs_wizard.screens.serve.cli']"
 
 
 def test_usage_errors_exit_2():

@@ -14,6 +14,8 @@ Esc: Cancel · Ctrl+S: save answers · F1: this help · Ctrl+Q: quit (asks first
 
 **Top line:** ✓ done · ▶ here · ○ answered, its work runs at Completion · · still to come
 """
+# Served in a browser, which keeps Ctrl+N and Ctrl+Q for itself (see widgets/key_bar.py).
+SERVED_KEYS = KEYS.replace("Enter or Ctrl+N: Next", "Enter or F2: Next").replace("Ctrl+Q: quit", "F10: quit")
 
 
 class HelpDialog(ModalScreen[None]):
@@ -28,7 +30,7 @@ class HelpDialog(ModalScreen[None]):
         with Vertical(classes="dialog", id="help-dialog"):
             yield Static(f"Help: {self._title}", classes="dialog-title")
             with VerticalScroll(id="help-scroll"):
-                yield Markdown(self._body.strip() + "\n\n" + KEYS.strip())
+                yield Markdown(self._body.strip() + "\n\n" + (SERVED_KEYS if self.app.is_web else KEYS).strip())
             yield Button("Close", id="close", compact=True, variant="primary")
 
     def on_mount(self) -> None:

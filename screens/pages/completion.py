@@ -146,7 +146,8 @@ the wizard.
             status.update(f"✗ {fmt}: {exc}")
             status.display = True
             return
-        status.update(f"✓ {fmt} written to {target}")
+        delivered = self.wizard.deliver(target)
+        status.update(f"✓ {fmt} written to {target}" + (" and sent to the browser" if delivered else ""))
         status.display = True
 
     async def leave_forward(self) -> bool:

@@ -11,6 +11,10 @@ from rich.text import Text
 from textual.widgets import Static
 
 KEYS = (("F1", "Help"), ("^S", "Save"), ("^B", "Back"), ("^N", "Next"), ("Esc", "Cancel"), ("^Q", "Quit"))
+# In a browser (mabs-wizard serve) Chromium keeps Ctrl+N, Ctrl+T, Ctrl+W for itself and never hands
+# them to a page (chrome/browser/ui/browser_command_controller.cc, IsReservedCommandOrKey), Firefox
+# keeps Ctrl+Q: the wizard answers F2 and F10 too (any terminal), and shows those when served.
+SERVED_KEYS = (("F1", "Help"), ("^S", "Save"), ("^B", "Back"), ("F2", "Next"), ("Esc", "Cancel"), ("F10", "Quit"))
 
 
 class KeyBar(Static):
@@ -21,10 +25,14 @@ class KeyBar(Static):
     def __init__(self) -> None:
         super().__init__(self.line(), id="keys")
 
+    def on_mount(self) -> None:
+        if self.app.is_web:
+            self.update(self.line(SERVED_KEYS))
+
     @staticmethod
-    def line() -> Text:
+    def line(keys: tuple[tuple[str, str], ...] = KEYS) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
-        for i, (key, word) in enumerate(KEYS):
+        for i, (key, word) in enumerate(keys):
             if i:
                 text.append("  ")
             text.append(key, style="bold")

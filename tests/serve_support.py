@@ -276,7 +276,7 @@ def walk_to_completion(term: Terminal, key: str = "F2", on_page: Callable[[str],
                 if store_password is None:
                     raise AssertionError("the store password dialog showed up:\n" + "\n".join(rows))
                 term.settle()
-                again = any("type it again" in r for r in rows)
+                again = any("the same password again" in r for r in rows)  # the new store's second field
                 for _ in range(2 if again else 1):
                     term.page.keyboard.type(store_password)
                     term.page.keyboard.press("Enter")

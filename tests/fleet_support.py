@@ -18,7 +18,7 @@ import sys
 import uuid
 from pathlib import Path
 
-from mabs_wizard.demo import make_demo_kit
+from tests.kits import offline_demo_kit
 
 HERE = Path(__file__).parent
 FIXTURES = HERE / "fixtures" / "fleet"
@@ -30,7 +30,7 @@ BIN = Path(sys.executable).parent
 
 def make_fleet_kit(folder: Path) -> Path:
     """The template (answers.yaml) of a fresh demo kit, with every host's facts and mabs02's own password."""
-    answers = make_demo_kit(folder, media_bytes=MEDIA)
+    answers = offline_demo_kit(folder, media_bytes=MEDIA)
     for facts in (FIXTURES / "facts").glob("*.json"):
         shutil.copy(facts, folder / "facts" / facts.name)
     # Hex digits cannot spell a part of the restricted accounts' names (the password rule refuses those).

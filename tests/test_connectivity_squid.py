@@ -158,7 +158,7 @@ def test_values_that_are_not_squids_shape_are_ignored(value: str | None) -> None
 def _kit_through_squid(tmp_path: Path, sq: Squid, url: str, ca_file: Path, password: str) -> Path:
     from mabs_wizard.demo import make_demo_kit
 
-    kit = make_demo_kit(tmp_path / "kit", media_bytes=2 * 2**20)
+    kit = make_demo_kit(tmp_path / "kit", media_bytes=2 * 2**20)  # its endpoint and proxy set below
     secret = kit.parent / "secrets" / "proxy-password.txt"
     secret.write_text(password + "\n")
     secret.chmod(0o600)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import configparser
 import copy
-import json
 import os
 import re
 from pathlib import Path
@@ -22,9 +21,9 @@ from mabs_wizard.errors import InputError
 from mabs_wizard.export import DEFAULT_NAMES, FORMATS, encode, missing_secrets, render, required_secrets, secrets_needed
 from mabs_wizard.export.mabs_ini import INI_KEYS
 from mabs_wizard.manifest import Manifest
+from tests.export_support import replayed_demo_manifest
 
 HERE = Path(__file__).parent
-FIXTURE = HERE / "fixtures" / "manifest-demo.json"
 GOLDEN = HERE / "golden"
 
 # Known secret values for the tests; none may show up in an export made without them.
@@ -37,7 +36,8 @@ SECRETS = {
 
 
 def demo() -> dict[str, Any]:
-    return json.loads(FIXTURE.read_text())
+    """The manifest a replay of the demo kit writes (tests/export_support.py)."""
+    return replayed_demo_manifest()
 
 
 def _record(field: str) -> dict[str, str]:
@@ -64,6 +64,13 @@ def proxy_variant() -> dict[str, Any]:
                                    "password": _record("proxy.password")})
     m["vault"]["settings"]["target_path"] = "C:\\MABSSetup\\contoso-mabs-vault.VaultCredentials"
     m["encryption"]["settings"]["target_save_location"] = "\\\\FS01\\MABS-Passphrase"
+    return m
+
+
+def without_sql_password() -> dict[str, Any]:
+    """The demo kit replayed as if its answers had no sql.admin_password (the field is optional)."""
+    m = demo()
+    m["sql"]["settings"]["admin_password"] = None
     return m
 
 
@@ -547,7 +554,8 @@ def test_no_secret_in_any_export_without_secrets(variant: str) -> None:
 
 def test_secrets_needed_per_format() -> None:
     assert sorted(secrets_needed(demo(), "mabs-ini")) == ["encryption.passphrase", "security.password", "sql.admin_password"]
-    assert secrets_needed(demo(), "mabs-ini")["sql.admin_password"] is None  # the demo records none
+    assert all(record is not None for record in secrets_needed(demo(), "mabs-ini").values())  # the demo kit gives all three
+    assert secrets_needed(without_sql_password(), "mabs-ini")["sql.admin_password"] is None
     assert secrets_needed(demo(), "mars-cmd") == {}  # no proxy
     assert list(secrets_needed(proxy_variant(), "mars-cmd")) == ["proxy.password"]
     assert secrets_needed(proxy_variant(), "ps1") == {}
@@ -578,7 +586,8 @@ def test_required_secrets_make_a_complete_export() -> None:
     early = plan_from_answers(answers_from_sections({"proxy": ProxyAnswers(use_proxy=True, host="p", port=3128, username="svc")}),
                               computer_name="MABS01", domain=None)
     assert required_secrets("mars-cmd", early) == ("proxy.password",)
-    assert missing_secrets(demo(), "mabs-ini") == ["sql.admin_password"]
+    assert missing_secrets(demo(), "mabs-ini") == []
+    assert missing_secrets(without_sql_password(), "mabs-ini") == ["sql.admin_password"]
     assert missing_secrets(proxy_variant(), "mabs-ini") == [] and missing_secrets(proxy_variant(), "mars-cmd") == []
     with pytest.raises(InputError, match="unknown export format"):
         required_secrets("bat", plan)

@@ -13,9 +13,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from mabs_wizard.demo import make_demo_kit
 from mabs_wizard.manifest import MANIFEST_NAME
 from mabs_wizard.schema import committed_path
+from tests.kits import offline_demo_kit
 
 MEDIA = 2 * 2**20  # small media: these tests are about the flow, not extraction speed
 
@@ -27,7 +27,7 @@ def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 @pytest.fixture
 def kit(tmp_path: Path) -> Path:
-    return make_demo_kit(tmp_path / "kit", media_bytes=MEDIA)
+    return offline_demo_kit(tmp_path / "kit", media_bytes=MEDIA)
 
 
 def secret_values(kit: Path) -> list[str]:

@@ -24,14 +24,13 @@ from typing import Any
 import pytest
 
 from mabs_wizard.answers.loader import load_answers
-from mabs_wizard.demo import make_demo_kit
 from mabs_wizard.errors import SecretStoreError
 from mabs_wizard.manifest import MANIFEST_NAME
 from mabs_wizard.replay import replay_file
 from mabs_wizard.screens.navigation import ORDER, SCREENS
 from mabs_wizard.secret_store import open_store
-from tests.serve_support import CAPTURE, VIEWPORT, ServeProcess, Terminal, chromium, cmdline_of, environ_of, title_row, \
-    walk_to_completion
+from tests.kits import offline_demo_kit
+from tests.serve_support import CAPTURE, VIEWPORT, ServeProcess, Terminal, chromium, cmdline_of, environ_of, title_row, walk_to_completion
 from tests.test_tui_flow import files_holding, kit_secrets, normalise
 
 ENV_STORE_PASSWORD = "server-env-store-password-3c9e"
@@ -102,7 +101,7 @@ def times_aside(node: Any) -> Any:
 
 
 def test_the_demo_kit_walked_in_chromium_writes_the_replays_manifest(browser, secret_service, tmp_path):
-    answers = make_demo_kit(tmp_path / "kit", media_bytes=MEDIA)
+    answers = offline_demo_kit(tmp_path / "kit", media_bytes=MEDIA)
     kit = answers.parent
     secrets = kit_secrets(kit)
     out = tmp_path / "out"
@@ -171,7 +170,7 @@ def test_the_demo_kit_walked_in_chromium_writes_the_replays_manifest(browser, se
 
 
 def test_the_store_password_is_asked_in_the_browser_never_inherited(browser, tmp_path):
-    answers = make_demo_kit(tmp_path / "kit", media_bytes=MEDIA)
+    answers = offline_demo_kit(tmp_path / "kit", media_bytes=MEDIA)
     answers.write_text(answers.read_text().replace("kind: auto", "kind: file"))
     store_file = answers.parent / "store" / "secrets.enc"
     server = ServeProcess(["--answers", str(answers), "--output", str(tmp_path / "out")],
@@ -200,7 +199,7 @@ def test_the_store_password_is_asked_in_the_browser_never_inherited(browser, tmp
 
 
 def test_every_action_has_a_key_that_reaches_the_wizard_in_chromium(browser, tmp_path):
-    answers = make_demo_kit(tmp_path / "kit", media_bytes=MEDIA)
+    answers = offline_demo_kit(tmp_path / "kit", media_bytes=MEDIA)
     server = ServeProcess(["--answers", str(answers), "--output", str(tmp_path / "out")])
     try:
         context, page, term, seen = open_page(browser, server)
@@ -249,7 +248,7 @@ def test_every_action_has_a_key_that_reaches_the_wizard_in_chromium(browser, tmp
 
 
 def test_sessions_get_their_own_folders_and_one_too_many_is_told_to_wait(browser, tmp_path):
-    answers = make_demo_kit(tmp_path / "kit", media_bytes=MEDIA)
+    answers = offline_demo_kit(tmp_path / "kit", media_bytes=MEDIA)
     out = tmp_path / "out"
     server = ServeProcess(["--answers", str(answers), "--output", str(out), "--sessions", "2"])
     try:

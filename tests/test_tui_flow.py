@@ -21,6 +21,7 @@ from mabs_wizard.replay import replay_file
 from mabs_wizard.screens.app import create_app, fixed_clock
 from mabs_wizard.screens.navigation import ORDER
 from mabs_wizard.secret_store import fingerprint_matches
+from tests.kits import offline_demo_kit
 from tests.tui_support import next_screen, settle
 
 # What differs between two honest runs of the same answers: when things happened and how long they
@@ -68,7 +69,7 @@ def files_holding(root: Path, needles: list[str], skip: tuple[Path, ...] = ()) -
 async def test_tui_and_replay_write_the_same_manifest(secret_service, tmp_path):
     # Both runs judge at the same moment (the vault check says "now ..." in its message).
     now = datetime.now(UTC)
-    answers = make_demo_kit(tmp_path / "kit", media_bytes=2 * 2**20, now=now)
+    answers = offline_demo_kit(tmp_path / "kit", media_bytes=2 * 2**20, now=now)
     kit = answers.parent
     out = tmp_path / "out"
     secrets = kit_secrets(kit)
@@ -120,7 +121,7 @@ async def test_a_proxy_typed_in_the_tui_and_replayed_gives_the_same_manifest_and
     now = datetime.now(UTC)
     pki = make_pki(tmp_path / "pki")
     with https_server(pki.good) as endpoint, tinyproxy(tmp_path / "tinyproxy") as proxy:
-        answers = make_demo_kit(tmp_path / "kit", media_bytes=2 * 2**20, now=now)
+        answers = make_demo_kit(tmp_path / "kit", media_bytes=2 * 2**20, now=now)  # its endpoint set below
         kit = answers.parent
         text = answers.read_text()
         # What the page does not edit comes from the answers file: the endpoint to probe and its CA.

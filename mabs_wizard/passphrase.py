@@ -379,7 +379,10 @@ def _write_new(directory: Path, stem: str, suffix: str, data: bytes) -> Path:
 
 
 def write_passphrase_file(directory: Path, passphrase: str, *, vault_name: str, machine: str, now: datetime) -> Path:
-    """Write the passphrase file into an existing ``directory`` (mode 0600, never overwriting)."""
+    """Write the passphrase file into an existing ``directory`` (mode 0600, never overwriting).
+
+    Idempotent: a file this wizard wrote earlier for the same vault and machine that holds the same
+    passphrase is that file (a second replay of the same answers writes no second copy)."""
     directory = Path(directory)
     if not directory.exists():
         raise InputError(
@@ -390,7 +393,14 @@ def write_passphrase_file(directory: Path, passphrase: str, *, vault_name: str, 
         raise InputError(f"{directory}: passphrase save location is not a folder")
     if any(f.level == "error" for f in check_passphrase(passphrase, None)):
         raise InputError(f"{directory}: passphrase does not meet the rules; nothing written")
-    stem = f"MABS-passphrase_{_safe_name(vault_name)}_{_safe_name(machine)}_{now.astimezone(UTC):%Y-%m-%d}"
+    prefix = f"MABS-passphrase_{_safe_name(vault_name)}_{_safe_name(machine)}_"
+    for earlier in sorted(directory.glob(prefix + "*.txt")):
+        try:
+            if earlier.is_file() and not earlier.is_symlink() and hmac.compare_digest(read_passphrase_file(earlier), passphrase):
+                return earlier
+        except (OSError, InputError):
+            continue  # not one of ours, or unreadable: never reused, never overwritten
+    stem = f"{prefix}{now.astimezone(UTC):%Y-%m-%d}"
     data = _render_file(passphrase, vault_name=vault_name, machine=machine, now=now)
     try:
         return _write_new(directory, stem, ".txt", data)

@@ -6,8 +6,8 @@ keeps the import graph one-way: app -> frame, pages -> page base -> this module.
 
 from __future__ import annotations
 
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:

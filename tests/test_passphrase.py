@@ -9,7 +9,7 @@ import re
 import secrets
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -223,6 +223,16 @@ def test_an_existing_passphrase_file_is_never_overwritten(tmp_path: Path) -> Non
     assert first != second and second.name.endswith("_2.txt")
     assert read_passphrase_file(first) == "first-passphrase-0001"
     assert read_passphrase_file(second) == "second-passphrase-002"
+
+
+def test_the_same_passphrase_again_is_the_file_already_written(tmp_path: Path) -> None:
+    """A second replay of the same answers writes no second copy (and another day's run neither)."""
+    first = write_passphrase_file(tmp_path, "first-passphrase-0001", vault_name="v1", machine="SRV", now=NOW)
+    again = write_passphrase_file(tmp_path, "first-passphrase-0001", vault_name="v1", machine="SRV",
+                                  now=NOW + timedelta(days=3))
+    assert again == first and sorted(p.name for p in tmp_path.iterdir()) == [first.name]
+    other_machine = write_passphrase_file(tmp_path, "first-passphrase-0001", vault_name="v1", machine="SRV2", now=NOW)
+    assert other_machine != first  # per machine: one file each
 
 
 def test_odd_names_are_made_safe_for_the_file_name(tmp_path: Path) -> None:

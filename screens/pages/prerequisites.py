@@ -91,6 +91,9 @@ minimum (Azure Stack: A2, two cores and 3.5 GB).
         host = [f for f in findings if f.field == "prerequisites"]
         super().show_findings(form)
         self.query_one("#prereq-findings", FindingsTable).show(host)
+        if host:  # judged (by Check or by Next): the page says so, whichever ran it
+            self.checked = True
+            self.query_one("#prereq-check", Button).label = "Check again"
         status = self.query_one("#prereq-status", Static)
         for cls in ("status-ok", "status-bad", "status-warn"):
             status.remove_class(cls)

@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from mabs_wizard.errors import InputError
+from mabs_wizard.secret_store.base import PASSWORD_ENV
 
 DEFAULT_GROUP = "mabs_servers"
 OVERRIDE_VAR = "mabs_wizard"
 INSTALL_HINT = "pip install 'mabs-wizard[fleet]' (it brings ansible, which bundles ansible.windows, and ansible-lint)"
-STORE_PASSWORD_ENV = "MABS_WIZARD_STORE_PASSWORD"  # mabs_wizard.secret_store.PASSWORD_ENV, without importing the store
+STORE_PASSWORD_ENV = PASSWORD_ENV  # the encrypted store's password: kept out of ansible-inventory's environment
 INVENTORY_TIMEOUT_S = 600  # a dynamic inventory may query a cloud API; a hung one must still end
 MAX_MESSAGE_LINES = 60
 

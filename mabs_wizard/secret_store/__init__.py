@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
 from mabs_wizard.errors import SecretStoreError
-from mabs_wizard.secret_store.base import SecretStore, StoreKind
+from mabs_wizard.secret_store.base import PASSWORD_ENV, SecretStore, StoreKind
 from mabs_wizard.secret_store.fingerprint import fingerprint, fingerprint_matches
 
 __all__ = [
@@ -30,7 +31,6 @@ __all__ = [
     "open_store",
 ]
 
-PASSWORD_ENV = "MABS_WIZARD_STORE_PASSWORD"
 
 
 def open_store(

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from mabs_wizard.errors import SecretStoreError
-from mabs_wizard.secret_store.base import SecretStore, StoreKind
+from mabs_wizard.secret_store.base import PASSWORD_ENV, SecretStore, StoreKind
 from mabs_wizard.secret_store.keyring_store import (
     DEFAULT_TIMEOUT,
     INTERACTIVE_TIMEOUT,
@@ -38,7 +38,6 @@ from mabs_wizard.secret_store.keyring_store import (
     call_with_timeout,
 )
 
-PASSWORD_ENV = "MABS_WIZARD_STORE_PASSWORD"
 SECRETS_BUS_NAME = "org.freedesktop.secrets"
 
 SECURE_BACKENDS: dict[str, str] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal, Protocol, runtime_checkable
 
 StoreKind = Literal["auto", "keyring", "file"]
+PASSWORD_ENV = "MABS_WIZARD_STORE_PASSWORD"  # the encrypted file store's password, for headless runs
 
 
 @runtime_checkable

@@ -15,10 +15,6 @@ FindingLevel = Literal["pass", "warning", "error"]
 FIELD_REF = re.compile(r"\{([a-z_]+\.[a-z_]+)\}")
 
 
-def in_file_words(text: str) -> str:
-    return FIELD_REF.sub(lambda m: m[1], text)
-
-
 class Finding(BaseModel):
     model_config = ConfigDict(frozen=True)
 

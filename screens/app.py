@@ -448,10 +448,6 @@ class WizardApp(App[int]):
         path = session.journal_path(self.state.output_dir)
         return path if path.exists() else None
 
-    def _current_drafts(self) -> dict[str, Section]:
-        page = self.page
-        return page.draft_sections() if page is not None and self._loaded_flag else {}
-
     def default_answers_path(self) -> Path:
         return self.state.output_dir / SAVED_ANSWERS_NAME
 

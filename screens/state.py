@@ -100,16 +100,6 @@ class WizardState:
         self.prefill_problems = [f"{name}: not complete when the session was saved" for name in problems]
         self.forget_facts()
 
-    def journal(self, page: str, draft: Mapping[str, Any] | None = None, *, finished: bool = False) -> Path:
-        """Save the session: every section known (committed, else as prefilled, valid or not), the
-        page shown, and that page's fields as they are now (``draft``: section -> form values)."""
-        from mabs_wizard import session
-
-        sections: dict[str, Any] = {**self.prefill, **self.sections, **(draft or {})}
-        return session.save(self.output_dir, session.Session(
-            page=page, saved_at=self.clock(), sections=session.sections_data(sections),
-            answers_file=str(self.answers_path) if self.answers_path else None, finished=finished))
-
     def typed_secrets(self) -> Secrets:
         """The secrets resolver (typed values in memory, references read on demand)."""
         if self.secrets is None:

@@ -7,7 +7,6 @@ every key and value, and pydantic's error locations are walked through that tree
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +73,3 @@ def load_partial(path: Path) -> tuple[dict[str, BaseModel | dict[str, Any]], lis
             out[name] = raw if isinstance(raw, dict) else {}
     return out, problems
 
-
-def dump_json_safe(value: Any) -> str:
-    return json.dumps(value, indent=2, sort_keys=False, default=str)

@@ -43,7 +43,3 @@ def drive_of(path: str) -> str | None:
 def is_unc(path: str) -> bool:
     return bool(_UNC.match(path))
 
-
-def is_within(child: str, parent: str) -> bool:
-    c, p = child.rstrip("\\").lower(), parent.rstrip("\\").lower()
-    return c == p or c.startswith(p + "\\")

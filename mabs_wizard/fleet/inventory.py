@@ -110,10 +110,6 @@ def finish_inventory(proc: subprocess.Popen[bytes], source: str) -> dict[str, An
     return data
 
 
-def read_inventory(source: str, group: str | None, hide: Iterable[str] = ()) -> Inventory:
-    return select_hosts(finish_inventory(start_inventory(source, hide), source), source, group)
-
-
 def _members(data: dict[str, Any], group: str, seen: set[str] | None = None) -> list[str]:
     """Hosts of ``group`` and of its child groups, in Ansible's order, each once."""
     seen = seen if seen is not None else set()

@@ -104,8 +104,8 @@ def _run_host(c: HostCheck, extraction: Any, output: Path, token: Any, out: Text
     from mabs_wizard.context import RunContext
     from mabs_wizard.flow import run
     from mabs_wizard.manifest import MANIFEST_NAME
-    from mabs_wizard.secret_store import terminal_password
     from mabs_wizard.replay import LinePrinter
+    from mabs_wizard.secret_store import terminal_password
 
     answers = c.answers
     folder = output.resolve() / c.host.name

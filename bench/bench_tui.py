@@ -1,10 +1,10 @@
 """TUI benchmarks, side by side in one run, in a real pseudo-terminal (80×24):
 
 * cold start to first painted screen: `mabs-wizard run --answers <demo kit>` until its first screen
-  is on the terminal, against a hello-world Textual app started the same way (target: ≤ 1.3×);
+  is on the terminal, against a hello-world Textual app started the same way (target: ≤ 1.2×);
 * Next → next screen painted: Ctrl+N until the next screen's title is on the terminal, for every
-  page that is not long work (extraction, apply and completion run real work and are left out)
-  (target: median < 50 ms).
+  page that is not long work (extraction, apply and completion run real work and are left out),
+  the first one (pressed as soon as the first screen is painted) included (target: p90 < 50 ms).
 
 "Painted" means the text arrived on the terminal: what an operator sees, not an internal event.
 Runs are interleaved (wizard, hello, wizard, ...) so machine noise hits both alike. A first, untimed
@@ -70,15 +70,12 @@ def spawn(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> pexp
     return pexpect.spawn(argv[0], argv[1:], cwd=str(cwd), env=full_env, dimensions=(24, 80), timeout=60)
 
 
-def cold_start(argv: list[str], marker: str, cwd: Path, *, confirm_quit: bool) -> float:
+def cold_start(argv: list[str], marker: str, cwd: Path) -> float:
     started = time.perf_counter()
     child = spawn(argv, cwd)
     child.expect(marker)
     elapsed = time.perf_counter() - started
-    child.sendcontrol("q")
-    if confirm_quit:
-        child.expect("Cancel the wizard")
-        child.send("q")
+    child.sendcontrol("q")  # nothing typed: both quit at once
     child.expect(pexpect.EOF)
     child.close()
     return elapsed
@@ -87,7 +84,7 @@ def cold_start(argv: list[str], marker: str, cwd: Path, *, confirm_quit: bool) -
 def page_changes(answers: Path, cwd: Path) -> list[tuple[str, float]]:
     child = spawn([str(BIN), "run", "--answers", str(answers), "--output", str(cwd / "out")], cwd,
                   env={"MABS_WIZARD_STORE_PASSWORD": "bench-store-password"})
-    child.expect(WIZARD_PAINTED)
+    child.expect(WIZARD_PAINTED)  # then Next at once: the first change is timed as well
     times = []
     for key, marker, timed in WALK:
         started = time.perf_counter()
@@ -112,16 +109,17 @@ def main() -> int:
         answers = make_demo_kit(root / "kit", media_bytes=2 * 2**20)
 
         # Warm the OS file cache for both (not the interpreter: each run is a new process).
-        cold_start([str(BIN), "run", "--answers", str(answers)], WIZARD_PAINTED, root, confirm_quit=True)
-        cold_start([sys.executable, str(hello)], "Hello, world", root, confirm_quit=False)
+        cold_start([str(BIN), "run", "--answers", str(answers), "--no-resume"], WIZARD_PAINTED, root)
+        cold_start([sys.executable, str(hello)], "Hello, world", root)
         wizard, baseline = [], []
         for _ in range(RUNS):
-            wizard.append(cold_start([str(BIN), "run", "--answers", str(answers)], WIZARD_PAINTED, root, confirm_quit=True))
-            baseline.append(cold_start([sys.executable, str(hello)], "Hello, world", root, confirm_quit=False))
+            wizard.append(cold_start([str(BIN), "run", "--answers", str(answers), "--no-resume"], WIZARD_PAINTED, root))
+            baseline.append(cold_start([sys.executable, str(hello)], "Hello, world", root))
 
         changes: list[tuple[str, float]] = []
         for run in range(3):
             kit = make_demo_kit(root / f"walk{run}", media_bytes=2 * 2**20)
+            kit.write_text(kit.read_text().replace("  check: true", "  check: false"))  # no network wait on the way
             changes += page_changes(kit, root / f"walk{run}")
 
     w, b = statistics.median(wizard), statistics.median(baseline)
@@ -129,17 +127,19 @@ def main() -> int:
     ms = sorted(t * 1000 for _, t in changes)
     median, p90 = statistics.median(ms), ms[int(0.9 * (len(ms) - 1))]
     slowest = max(changes, key=lambda kv: kv[1])
-    ok_start, ok_next = ratio <= 1.3, median < 50
+    first = [t * 1000 for key, t in changes if key == WALK[0][0]]
+    ok_start, ok_next = ratio <= 1.2, p90 < 50  # over every change, the first ones included
 
     print(f"TUI benchmarks (pseudo-terminal 80x24, {RUNS} cold starts each, {len(changes)} page changes)")
     print(f"{'':38} {'mabs-wizard':>12} {'hello-world':>12} {'ratio':>7}  target")
     print(f"{'cold start to first painted (median)':38} {w * 1000:>10.0f}ms {b * 1000:>10.0f}ms {ratio:>6.2f}x  "
-          f"<= 1.30x  {'ok' if ok_start else 'MISSED'}")
+          f"<= 1.20x  {'ok' if ok_start else 'MISSED'}")
     print(f"{'  min / max':38} {min(wizard) * 1000:>4.0f}/{max(wizard) * 1000:<4.0f}ms "
           f"{min(baseline) * 1000:>4.0f}/{max(baseline) * 1000:<4.0f}ms")
-    print(f"{'Next -> next screen painted (median)':38} {median:>10.1f}ms {'':>12} {'':>7}  < 50 ms   "
+    print(f"{'Next -> next screen painted (p90)':38} {p90:>10.1f}ms {'':>12} {'':>7}  < 50 ms   "
           f"{'ok' if ok_next else 'MISSED'}")
-    print(f"{'  p90 / slowest':38} {p90:>8.1f}ms  ({slowest[0]} {slowest[1] * 1000:.1f} ms)")
+    print(f"{'  median / slowest':38} {median:>8.1f}ms  ({slowest[0]} {slowest[1] * 1000:.1f} ms)")
+    print(f"{'  the first change, right after start':38} {', '.join(f'{t:.0f}' for t in first)} ms")
     by_page: dict[str, list[float]] = {}
     for key, seconds in changes:
         by_page.setdefault(key, []).append(seconds * 1000)

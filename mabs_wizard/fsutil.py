@@ -54,3 +54,25 @@ def fsync_dir(directory: Path) -> None:
 def is_private(path: Path) -> bool:
     """True when no group/other permission bit is set (what `file:` secrets require)."""
     return (path.stat().st_mode & 0o077) == 0
+
+
+def read_bounded(path: Path, limit: int, *, what: str, missing: str | None = None, too_large: str | None = None) -> bytes:
+    """A file the wizard reads whole (answers, facts, a manifest), never more than ``limit`` bytes;
+    InputError naming the file and what is wrong (``what``: "an answers file", "a facts file"...).
+    The read is sized by the file where it says (one buffer of the limit per read costs more than a
+    small file's parse), by the limit where it cannot (a pipe)."""
+    from mabs_wizard.errors import InputError
+
+    try:
+        with path.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            raw = fh.read((size if 0 < size <= limit else limit) + 1)
+    except FileNotFoundError:
+        raise InputError(missing or f"{path}: no such file; expected {what}") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not {what}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read {what} ({exc.strerror})") from None
+    if len(raw) > limit:
+        raise InputError(too_large or f"{path}: larger than {limit} bytes; not {what}")
+    return raw

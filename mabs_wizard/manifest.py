@@ -110,17 +110,9 @@ MAX_MANIFEST_BYTES = 16 * 1024 * 1024  # a manifest is tens of KB; anything this
 
 def read_manifest(path: Path) -> Any:
     """An install manifest as the wizard wrote it, validated; InputError naming the file and what is wrong."""
-    try:
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_MANIFEST_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not an install manifest") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read manifest ({exc.strerror})") from None
-    if len(raw) > MAX_MANIFEST_BYTES:
-        raise InputError(f"{path}: too large for an install manifest")
+    from mabs_wizard.fsutil import read_bounded
+
+    raw = read_bounded(path, MAX_MANIFEST_BYTES, what="an install manifest", missing=f"{path}: file not found")
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

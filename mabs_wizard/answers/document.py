@@ -43,17 +43,10 @@ class Document:
 def read_text(path: Path) -> str:
     """The file's text, or InputError if it cannot be an answers file at all (missing, a folder,
     huge, not UTF-8, binary, empty). No YAML is parsed: cheap enough to run before a TUI starts."""
-    try:
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_ANSWERS_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such answers file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not an answers file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    if len(raw) > MAX_ANSWERS_BYTES:
-        raise InputError(f"{path}:1:1: file is larger than {MAX_ANSWERS_BYTES} bytes; not an answers file")
+    from mabs_wizard.fsutil import read_bounded
+
+    raw = read_bounded(path, MAX_ANSWERS_BYTES, what="an answers file", missing=f"{path}: no such answers file",
+                       too_large=f"{path}:1:1: file is larger than {MAX_ANSWERS_BYTES} bytes; not an answers file")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import codecs
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -146,18 +145,9 @@ def parse_facts(raw: bytes, where: str, file_name: str = "<COMPUTER>.json") -> T
 
 def load_facts(path: Path) -> TargetFacts:
     """Facts from a file collected on the target (InputError, exit 2, for anything unreadable)."""
-    try:
-        with path.open("rb") as fh:
-            # Bounded: never more than the limit; sized by the file where it says (a 2 MB buffer per
-            # read cost more than parsing a facts file), by the limit where it cannot (a pipe).
-            size = os.fstat(fh.fileno()).st_size
-            raw = fh.read((size if 0 < size <= MAX_FACTS_BYTES else MAX_FACTS_BYTES) + 1)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such facts file; collect it on the target with: {collect_command(path.name)}") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a facts file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read facts file ({exc.strerror})") from None
-    if len(raw) > MAX_FACTS_BYTES:
-        raise InputError(f"{path}: facts file larger than {MAX_FACTS_BYTES // 1_000_000} MB; not a facts file")
+    from mabs_wizard.fsutil import read_bounded
+
+    raw = read_bounded(path, MAX_FACTS_BYTES, what="a facts file",
+                       missing=f"{path}: no such facts file; collect it on the target with: {collect_command(path.name)}",
+                       too_large=f"{path}: facts file larger than {MAX_FACTS_BYTES // 1_000_000} MB; not a facts file")
     return parse_facts(raw, str(path), path.name)

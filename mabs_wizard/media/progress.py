@@ -37,6 +37,11 @@ class ProgressMeter:
         self._started = self._clock()
         self._last_emit = float("-inf")
 
+    def already_done(self, nbytes: int, files: int) -> None:
+        """Work a resumed run does not redo (files kept from the interrupted one); the next event says so."""
+        self.done += nbytes
+        self.files_done += files
+
     def advance(self, nbytes: int) -> None:
         self.done += nbytes
         self._maybe_emit()

@@ -1,0 +1,135 @@
+"""Finishing each extracted file off the critical path: SHA-256 read back, fsync, journal entry.
+
+A file is handed over once its bytes are checked (the ZIP backend's CRC-32, or innoextract's own
+checksum before it moved to the next file). Worker threads then read it back from the OS (page cache:
+the digest is of what the kernel holds, the bytes the fsync makes durable), fsync it, and only then
+write its journal line, so a line in the journal always means a complete, durable, verified file.
+Several fsyncs in flight let the filesystem batch them into one journal commit; the disk flushes
+while the next files are read, checked and written. The staging folder is renamed into place only
+after every file finished: after a crash the destination holds complete files or does not exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import queue
+import stat
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from mabs_wizard.media.journal import Journal
+
+WORKERS = 4
+READ_CHUNK = 2 * 2**20
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+@dataclass(frozen=True)
+class _Job:
+    path: str  # relative to the root, "/"-separated
+    size: int  # what the file must hold
+    fd: int | None  # a readable descriptor handed over, or None: open ``root / path``
+
+
+class FileProblem(Exception):
+    """A finished file is not what the plan says (its size); reported as the media's problem."""
+
+
+def file_sha256(fd: int, buffer: bytearray) -> tuple[int, str]:
+    """(bytes read, SHA-256) of an open file, read from its start."""
+    digest = hashlib.sha256()
+    view = memoryview(buffer)
+    offset = 0
+    while n := os.preadv(fd, [view], offset):
+        digest.update(view[:n])
+        offset += n
+    return offset, digest.hexdigest()
+
+
+class Finisher:
+    def __init__(self, root: Path, journal: Journal | None, *, durable: bool = True, workers: int = WORKERS) -> None:
+        self.root = root
+        self.journal = journal
+        self.durable = durable
+        self.digests: dict[str, tuple[int, str]] = {}
+        self._error: BaseException | None = None
+        self._abandoned = False
+        self._lock = threading.Lock()
+        self._queue: queue.Queue[_Job | None] = queue.Queue(maxsize=64)  # bounds the open descriptors
+        self._threads = [threading.Thread(target=self._run, name=f"finish-{i}", daemon=True) for i in range(workers)]
+        for thread in self._threads:
+            thread.start()
+
+    def hand_over(self, fd: int, path: str, size: int) -> None:
+        """Take ownership of ``fd`` (open for reading): it will be hashed, flushed and closed."""
+        if self._error is not None or self._abandoned:
+            os.close(fd)
+            return
+        self._queue.put(_Job(path, size, fd))
+
+    def submit(self, path: str, size: int) -> None:
+        """Finish ``root / path``, written by another process (innoextract)."""
+        if self._error is None and not self._abandoned:
+            self._queue.put(_Job(path, size, None))
+
+    def check(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def finish(self, folders: list[Path] | None = None) -> dict[str, tuple[int, str]]:
+        """Wait for every file, flush the folders' entries; raise the first error; the digests."""
+        self._stop()
+        self.check()
+        if self.durable:
+            for folder in folders or []:
+                fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        if self.journal is not None:
+            self.journal.sync()
+        return dict(self.digests)
+
+    def close(self) -> None:
+        """Abandon: close whatever is pending without finishing it (after a failure or cancel)."""
+        self._abandoned = True
+        self._stop()
+
+    def _stop(self) -> None:
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
+        self._threads = []
+
+    def _run(self) -> None:
+        buffer = bytearray(READ_CHUNK)
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            fd = job.fd
+            try:
+                if self._error is not None or self._abandoned:
+                    continue
+                if fd is None:
+                    fd = os.open(self.root / job.path, os.O_RDONLY | NOFOLLOW)
+                    if not stat.S_ISREG(os.fstat(fd).st_mode):
+                        raise FileProblem(f"{job.path}: not a regular file after extraction")
+                size, digest = file_sha256(fd, buffer)
+                if size != job.size:
+                    raise FileProblem(f"{job.path}: {size} bytes after extraction, the installer lists {job.size}")
+                if self.durable:
+                    os.fsync(fd)
+                with self._lock:
+                    self.digests[job.path] = (size, digest)
+                if self.journal is not None:
+                    self.journal.add_file(job.path, size, digest)
+            except BaseException as exc:  # noqa: BLE001 - surfaced by check() / finish()
+                self._error = self._error or exc
+            finally:
+                if fd is not None:
+                    os.close(fd)

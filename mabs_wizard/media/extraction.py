@@ -131,7 +131,6 @@ def extract(
         files_written=result.files_written,
         files_resumed=result.files_resumed,
         content_sha256=result.content_sha256,
-        record_sha256=result.record_sha256,
     )
 
 
@@ -163,7 +162,6 @@ def _reused(media: MediaSet, destination: Path, verified: Verification, *, emit:
         verified=verified.mode,
         files_written=0,
         content_sha256=record.content_sha256,
-        record_sha256=verified.record_sha256,
     )
 
 
@@ -178,7 +176,6 @@ class _Outcome:
     setup_exe: str | None
     warnings: list[str]
     content_sha256: str
-    record_sha256: str
 
 
 def _records(media: MediaSet, digests: list[str]) -> list[PartRecord]:
@@ -295,10 +292,10 @@ def _extract_zip(media: MediaSet, destination: Path, *, emit: Emit, cancel: Canc
             record = build_record(staging.tree, media, parts, backend="zip", backend_version=None, digests=digests,
                                   setup_exe=outcome.setup_exe, sha256sums_verified=sums_verified,
                                   warnings=[])
-            record_sha256 = write_record(staging.tree, record)
+            write_record(staging.tree, record)
             staging.commit()
     return _Outcome(parts, "zip", outcome.file_count, outcome.bytes_extracted, outcome.files_written,
-                    len(resume.files), outcome.setup_exe, [], record.content_sha256, record_sha256)
+                    len(resume.files), outcome.setup_exe, [], record.content_sha256)
 
 
 def _extract_inno(media: MediaSet, destination: Path, *, emit: Emit, cancel: CancelToken | None, step: str,
@@ -367,7 +364,7 @@ def _extract_inno(media: MediaSet, destination: Path, *, emit: Emit, cancel: Can
         record = build_record(app, media, parts, backend="innoextract", backend_version=plan.tool, digests=digests,
                               setup_exe=outcome.setup_exe, sha256sums_verified=sums_verified,
                               warnings=outcome.warnings)
-        record_sha256 = write_record(app, record)
+        write_record(app, record)
         staging.commit(app)
     return _Outcome(parts, "innoextract", outcome.file_count, outcome.bytes_extracted, outcome.files_written,
-                    len(resume.files), outcome.setup_exe, outcome.warnings, record.content_sha256, record_sha256)
+                    len(resume.files), outcome.setup_exe, outcome.warnings, record.content_sha256)

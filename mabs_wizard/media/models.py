@@ -83,8 +83,9 @@ class ExtractionResult(BaseModel):
     verified: VerifyMode | None = None  # how a reused destination was checked (None: extracted by this run)
     files_written: int = 0  # files this run extracted (0 when reused; the rest when resumed)
     files_resumed: int = 0  # files kept from an interrupted run after re-checking their size and SHA-256
-    content_sha256: str | None = None  # SHA-256 over the files' list (path, size, SHA-256): same media, same value
-    record_sha256: str | None = None  # SHA-256 of the completion record written into the destination
+    # SHA-256 over the completion record's file list (path, size, SHA-256): the same media always gives
+    # the same value, so two manifests say whether their extractions hold the same files.
+    content_sha256: str | None = None
 
 
 def format_bytes(n: int | float) -> str:

@@ -87,7 +87,6 @@ class CompletionRecord(BaseModel):
 @dataclass(frozen=True)
 class Verification:
     record: CompletionRecord
-    record_sha256: str
     mode: VerifyMode
     hashed: int  # files whose SHA-256 was computed (the rest stood on their unchanged stat)
 
@@ -129,19 +128,17 @@ def build_record(root: Path, media: MediaSet, parts: list[PartRecord], *, backen
     )
 
 
-def write_record(root: Path, record: CompletionRecord) -> str:
-    """Write the record into ``root`` atomically (fsync'd); its SHA-256."""
-    data = record.model_dump_json(indent=1).encode() + b"\n"
-    atomic_write_bytes(root / RECORD_NAME, data, mode=0o644)
-    return hashlib.sha256(data).hexdigest()
+def write_record(root: Path, record: CompletionRecord) -> None:
+    """Write the record into ``root`` atomically (fsync'd)."""
+    atomic_write_bytes(root / RECORD_NAME, record.model_dump_json(indent=1).encode() + b"\n", mode=0o644)
 
 
 def has_record(destination: Path) -> bool:
     return (destination / RECORD_NAME).is_file() and not destination.is_symlink()
 
 
-def read_record(destination: Path) -> tuple[CompletionRecord, str] | None:
-    """The record in ``destination`` and its SHA-256; None when there is none; InputError when damaged."""
+def read_record(destination: Path) -> CompletionRecord | None:
+    """The record in ``destination``; None when there is none; InputError when damaged."""
     path = destination / RECORD_NAME
     if destination.is_symlink() or not path.is_file() or path.is_symlink():
         return None
@@ -160,7 +157,7 @@ def read_record(destination: Path) -> tuple[CompletionRecord, str] | None:
         raise InputError(f"{path}: a completion record in a format this version does not read ({record.format}); {REMEDY}")
     if record.content_sha256 != content_digest((f.path, f.size, f.sha256) for f in record.files):
         raise InputError(f"{damaged} (its file list does not match its content_sha256: edited?); {REMEDY}")
-    return record, hashlib.sha256(data).hexdigest()
+    return record
 
 
 def media_differences(destination: Path, record: CompletionRecord, media: MediaSet,
@@ -194,7 +191,7 @@ def verify_destination(destination: Path, media: MediaSet, *, expected: dict[str
     found = read_record(destination)
     if found is None:
         return None
-    record, record_sha256 = found
+    record = found
     problems = media_differences(destination, record, media, expected)
     if problems:
         raise refuse(problems)
@@ -221,7 +218,7 @@ def verify_destination(destination: Path, media: MediaSet, *, expected: dict[str
     if problems:
         raise refuse([*problems, f"{destination}: differs from its completion record ({len(problems)} "
                                  f"difference{'s' if len(problems) > 1 else ''}); {REMEDY}"])
-    return Verification(record, record_sha256, mode, len(to_hash))
+    return Verification(record, mode, len(to_hash))
 
 
 def _walk(root: Path) -> tuple[dict[str, os.stat_result], set[str], list[tuple[str, str]]]:

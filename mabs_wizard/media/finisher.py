@@ -1,9 +1,12 @@
-"""Finishing each extracted file off the critical path: SHA-256 read back, fsync, journal entry.
+"""Finishing each extracted file off the critical path: its SHA-256, fsync, journal entry.
 
 A file is handed over once its bytes are checked (the ZIP backend's CRC-32, or innoextract's own
-checksum before it moved to the next file). Worker threads then read it back from the OS (page cache:
-the digest is of what the kernel holds, the bytes the fsync makes durable), fsync it, and only then
-write its journal line, so a line in the journal always means a complete, durable, verified file.
+checksum before it moved to the next file). Worker threads fsync it and only then write its journal
+line, so a line in the journal always means a complete, durable, verified file. The SHA-256 comes
+with the file when the writer streamed its bytes (the ZIP backend hashes them on a thread of their
+own as it writes them: ``FileHasher``); a file another process wrote (innoextract's) is read back
+from the OS for it (page cache: the digest of what the kernel holds, the bytes the fsync makes
+durable).
 Several fsyncs in flight let the filesystem batch them into one journal commit; the disk flushes
 while the next files are read, checked and written. The staging folder is renamed into place only
 after every file finished: after a crash the destination holds complete files or does not exist.
@@ -16,6 +19,8 @@ import os
 import queue
 import stat
 import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +35,8 @@ NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 class _Job:
     path: str  # relative to the root, "/"-separated
     size: int  # what the file must hold
-    fd: int | None  # a readable descriptor handed over, or None: open ``root / path``
+    fd: int | None  # a descriptor handed over, or None: open ``root / path``
+    digest: Future[str] | None  # its SHA-256 from the writer, or None: read it back
 
 
 class FileProblem(Exception):
@@ -62,17 +68,18 @@ class Finisher:
         for thread in self._threads:
             thread.start()
 
-    def hand_over(self, fd: int, path: str, size: int) -> None:
-        """Take ownership of ``fd`` (open for reading): it will be hashed, flushed and closed."""
+    def hand_over(self, fd: int, path: str, size: int, digest: Future[str]) -> None:
+        """Take ownership of ``fd``: flushed and closed; journaled once ``digest`` (its SHA-256,
+        computed by the writer) is known."""
         if self._error is not None or self._abandoned:
             os.close(fd)
             return
-        self._queue.put(_Job(path, size, fd))
+        self._queue.put(_Job(path, size, fd, digest))
 
     def submit(self, path: str, size: int) -> None:
-        """Finish ``root / path``, written by another process (innoextract)."""
+        """Finish ``root / path``, written by another process (innoextract): read back for its SHA-256."""
         if self._error is None and not self._abandoned:
-            self._queue.put(_Job(path, size, None))
+            self._queue.put(_Job(path, size, None, None))
 
     def check(self) -> None:
         if self._error is not None:
@@ -119,11 +126,14 @@ class Finisher:
                     fd = os.open(self.root / job.path, os.O_RDONLY | NOFOLLOW)
                     if not stat.S_ISREG(os.fstat(fd).st_mode):
                         raise FileProblem(f"{job.path}: not a regular file after extraction")
-                size, digest = file_sha256(fd, buffer)
-                if size != job.size:
-                    raise FileProblem(f"{job.path}: {size} bytes after extraction, the installer lists {job.size}")
+                if job.digest is None:
+                    size, digest = file_sha256(fd, buffer)
+                    if size != job.size:
+                        raise FileProblem(f"{job.path}: {size} bytes after extraction, the installer lists {job.size}")
                 if self.durable:
                     os.fsync(fd)
+                if job.digest is not None:
+                    size, digest = job.size, job.digest.result()
                 with self._lock:
                     self.digests[job.path] = (size, digest)
                 if self.journal is not None:
@@ -133,3 +143,45 @@ class Finisher:
             finally:
                 if fd is not None:
                     os.close(fd)
+
+
+class FileHasher:
+    """SHA-256 of each file as its bytes stream past, on a thread of its own (hashlib releases the
+    GIL): the ZIP backend hands it the very buffers it writes, so no file is read back."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[tuple[Future[str], object, Callable[[], None] | None] | None] = queue.Queue(maxsize=16)
+        self._thread = threading.Thread(target=self._run, name="file-sha256", daemon=True)
+        self._thread.start()
+
+    def begin(self) -> Future[str]:
+        """A file starts: its digest, once ``end`` is called for it."""
+        return Future()
+
+    def update(self, file: Future[str], data: bytes | memoryview, release: Callable[[], None] | None = None) -> None:
+        self._queue.put((file, data, release))
+
+    def end(self, file: Future[str]) -> None:
+        self._queue.put((file, None, None))
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        current: Future[str] | None = None
+        digest = hashlib.sha256()
+        while (item := self._queue.get()) is not None:
+            file, data, release = item
+            try:
+                if file is not current:
+                    current, digest = file, hashlib.sha256()
+                if data is None:
+                    file.set_result(digest.hexdigest())
+                    current = None
+                else:
+                    digest.update(data)  # type: ignore[arg-type]
+            finally:
+                if release is not None:
+                    release()
+

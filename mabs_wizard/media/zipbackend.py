@@ -2,8 +2,8 @@
 
 One sequential sweep over the combined stream: gaps and headers are only hashed, member data is read
 into a large reusable buffer, CRC-checked (``zlib.crc32`` over the whole buffer), written, and handed
-to the part hasher thread; each finished file goes to the finisher (SHA-256 read back, fsync,
-journal). Every byte of every part is read exactly once; memory is a handful of buffers whatever the
+to the part hasher thread and, for a member's data, to the file hasher thread (the file's SHA-256
+from the very buffer written); each finished file goes to the finisher (fsync, journal). Every byte of every part is read exactly once; memory is a handful of buffers whatever the
 media size. Everything about the members (names, types, sizes, ratios, overlaps) is checked before
 the first byte is written.
 
@@ -17,15 +17,17 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import threading
 import time
 import zlib
 from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
 from mabs_wizard.errors import InputError, WizardError
 from mabs_wizard.events import CancelToken
-from mabs_wizard.media.finisher import Finisher
+from mabs_wizard.media.finisher import FileHasher, Finisher
 from mabs_wizard.media.integrity import BufferPool, PartHasher
 from mabs_wizard.media.models import MediaSet
 from mabs_wizard.media.problems import refuse
@@ -35,7 +37,7 @@ from mabs_wizard.media.spanned import SpannedReader
 from mabs_wizard.media.zipformat import DEFLATED, LOCAL_HEADER, LOCAL_SIG, ZipDirectory, read_directory
 
 CHUNK = 4 * 2**20  # large reads: syscalls and per-chunk Python work vanish against the copy
-BUFFERS = 4  # one being processed, the rest queued for hashing
+BUFFERS = 6  # one being processed, the rest queued for hashing (the parts' and the file's)
 OUT_OF_SPACE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
@@ -129,6 +131,7 @@ class _Sweep:
         self.cancel = cancel
         self.position = 0
         self.hash_from = hasher.start
+        self.files = FileHasher()
 
     def checkpoint(self) -> None:
         if self.cancel is not None:
@@ -146,9 +149,10 @@ class _Sweep:
             offset = self.hash_from
         self.hasher.submit(offset, view, release)
 
-    def read_chunk(self, length: int) -> tuple[bytearray, memoryview]:
-        """Read the next ``length`` (≤ CHUNK) bytes; queue them for hashing; the caller may use them
-        until its next ``read_chunk`` (the pool has spare buffers for the hasher's backlog)."""
+    def read_chunk(self, length: int, file: Future[str] | None = None) -> tuple[bytearray, memoryview]:
+        """Read the next ``length`` (≤ CHUNK) bytes; queue them for hashing (and for ``file``'s
+        digest, when they are its bytes as stored); the caller may use them until its next
+        ``read_chunk`` (the pool has spare buffers for the hashers' backlog)."""
         buffer = self.pool.acquire()
         view = memoryview(buffer)[:length]
         n = self.reader.readinto_at(self.position, view)
@@ -158,7 +162,10 @@ class _Sweep:
                 f"{self.reader.part_name(self.position)}: unexpected end of the set at offset {self.position + n}; "
                 "a part is truncated"
             )
-        self._submit(self.position, view, lambda: self.pool.release(buffer))
+        release = _after(2 if file is not None else 1, lambda: self.pool.release(buffer))
+        self._submit(self.position, view, release)
+        if file is not None:
+            self.files.update(file, view, release)
         self.position += length
         return buffer, view
 
@@ -176,6 +183,23 @@ class _Sweep:
         self._submit(self.position, data, None)
         self.position += length
         return data
+
+
+def _after(count: int, release: Callable[[], None]) -> Callable[[], None]:
+    """``release`` once the last of ``count`` consumers (on different threads) is done."""
+    if count == 1:
+        return release
+    left = [count]
+    lock = threading.Lock()
+
+    def done() -> None:
+        with lock:
+            left[0] -= 1
+            last = left[0] == 0
+        if last:
+            release()
+
+    return done
 
 
 def extract_zip(
@@ -230,6 +254,7 @@ def extract_zip(
         except OSError as exc:
             raise _write_error(exc, destination, "flushing the extracted files") from None
     finally:
+        sweep.files.close()
         finisher.close()
         hasher.close()
     return ZipOutcome(plan.file_count, plan.payload_bytes, written_files, digests, find_setup_exe(plan.members))
@@ -264,20 +289,21 @@ def _write_member(sweep: _Sweep, member: SafeMember, target: Path, meter: Progre
                   destination: Path) -> int:
     entry = member.entry
     try:
-        # Read-write: the finisher reads the file back for its SHA-256 through this descriptor.
-        fd = os.open(target, os.O_RDWR | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o644)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o644)
     except OSError as exc:
         raise _write_error(exc, destination, entry.name) from None
     handed = False
+    digest = sweep.files.begin()
     try:
         if entry.method == DEFLATED:
-            crc, written = _inflate(sweep, member, fd, meter, destination)
+            crc, written = _inflate(sweep, member, fd, meter, destination, digest)
         else:
-            crc, written = _copy(sweep, member, fd, meter, destination)
+            crc, written = _copy(sweep, member, fd, meter, destination, digest)
+        sweep.files.end(digest)
         if crc != entry.crc:
             raise _crc_error(sweep, entry.name, sweep.position - entry.compress_size)
         _set_mtime(fd, entry.dos_date, entry.dos_time)
-        finisher.hand_over(fd, "/".join(member.parts), written)
+        finisher.hand_over(fd, "/".join(member.parts), written, digest)
         handed = True
         return written
     finally:
@@ -302,12 +328,13 @@ def _crc_error(sweep: _Sweep, name: str, data_start: int) -> InputError:
     )
 
 
-def _copy(sweep: _Sweep, member: SafeMember, fd: int, meter: ProgressMeter, destination: Path) -> tuple[int, int]:
+def _copy(sweep: _Sweep, member: SafeMember, fd: int, meter: ProgressMeter, destination: Path,
+          digest: Future[str]) -> tuple[int, int]:
     remaining = member.entry.compress_size
     crc = 0
     while remaining:
         sweep.checkpoint()
-        _buffer, view = sweep.read_chunk(min(CHUNK, remaining))
+        _buffer, view = sweep.read_chunk(min(CHUNK, remaining), digest)
         crc = zlib.crc32(view, crc)
         _write_all(fd, view, destination, member.entry.name)
         remaining -= len(view)
@@ -315,7 +342,8 @@ def _copy(sweep: _Sweep, member: SafeMember, fd: int, meter: ProgressMeter, dest
     return crc, member.entry.compress_size
 
 
-def _inflate(sweep: _Sweep, member: SafeMember, fd: int, meter: ProgressMeter, destination: Path) -> tuple[int, int]:
+def _inflate(sweep: _Sweep, member: SafeMember, fd: int, meter: ProgressMeter, destination: Path,
+             digest: Future[str]) -> tuple[int, int]:
     entry = member.entry
     inflater = zlib.decompressobj(-15)
     remaining = entry.compress_size
@@ -331,6 +359,7 @@ def _inflate(sweep: _Sweep, member: SafeMember, fd: int, meter: ProgressMeter, d
             )
         crc = zlib.crc32(data, crc)
         _write_all(fd, data, destination, entry.name)
+        sweep.files.update(digest, data)
         meter.advance(len(data))
 
     while remaining and not inflater.eof:

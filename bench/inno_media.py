@@ -10,8 +10,8 @@ folder (a top-level Setup.exe, nested folders, a few large files and many small 
 pseudo-random bytes from fixed seeds: already-compressed content, as the real payload (MSI, CAB,
 EXE) mostly is. LZMA2 compression (Inno Setup's default method), non-solid, slices of 64 MB.
 
-Needs wine with 32-bit support and npm; installs them with apt-get when missing (root, or sudo), as
-the shared build script does. Usage: ``python bench/inno_media.py [--size 288M]`` prints the folder.
+Needs wine with 32-bit support and npm (`make bench-deps` installs them with apt-get, as the shared
+build script does). Usage: ``python bench/inno_media.py [--size 288M]`` prints the folder.
 """
 
 from __future__ import annotations
@@ -77,17 +77,11 @@ def _run(*command: str, **kwargs: object) -> None:
 
 
 def _ensure_tools() -> None:
-    """wine (32-bit) and npm, from Debian, as ../shared/fixtures/inno/build-inno-fixture.sh installs them."""
-    if shutil.which("wine") and shutil.which("npm"):
-        return
-    sudo = [] if os.geteuid() == 0 else ["sudo"]
-    arches = subprocess.run(["dpkg", "--print-foreign-architectures"], capture_output=True, text=True).stdout.split()
-    if "i386" not in arches:
-        _run(*sudo, "dpkg", "--add-architecture", "i386")
-    subprocess.run([*sudo, "apt-get", "update", "-qq"])  # tolerate a failing i386 security index
-    # -t bookworm: wine32:i386 must come at the same version as the amd64 multi-arch libraries.
-    _run(*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", "-t", "bookworm",
-         "wine", "wine32:i386", "wine64", "npm", env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    """wine (32-bit) and npm: `make bench-deps` installs them from Debian."""
+    missing = [tool for tool in ("wine", "wineserver", "npm") if shutil.which(tool) is None]
+    if missing:
+        raise SystemExit(f"{', '.join(missing)}: needed to build the bench's Inno Setup installer once; "
+                         "`make bench-deps` installs them (wine with 32-bit support, npm)")
 
 
 def _payload(src: Path, size: int) -> None:

@@ -57,22 +57,27 @@ def expected_tree(members: Sequence[Member]) -> dict[str, str]:
             if isinstance(m.name, str) and not m.name.endswith("/")}
 
 
-def tree_digests(root: Path) -> dict[str, str]:
-    """Every extracted file's SHA-256, the completion record aside (see ``record_files``)."""
+def tree_digests(root: Path, algorithm: str = "sha256") -> dict[str, str]:
+    """Every extracted file's digest (hex), the completion record aside (see ``record_files``)."""
     found = {}
     for folder, _dirs, files in os.walk(root):
         for name in files:
             path = Path(folder) / name
             relative = path.relative_to(root).as_posix()
             if relative != RECORD_NAME:
-                found[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+                found[relative] = hashlib.new(algorithm, path.read_bytes()).hexdigest()
     return found
 
 
 def record_files(root: Path) -> dict[str, str]:
-    """The completion record's files and SHA-256s, as written by the extraction that made ``root``."""
+    """The completion record's files and digests ("sha256:<hex>", "sha1:<hex>"), as written by the
+    extraction that made ``root``."""
     record = json.loads((root / RECORD_NAME).read_text())
-    return {f["path"]: f["sha256"] for f in record["files"]}
+    return {f["path"]: f["digest"] for f in record["files"]}
+
+
+def prefixed(digests: dict[str, str], algorithm: str = "sha256") -> dict[str, str]:
+    return {path: f"{algorithm}:{digest}" for path, digest in digests.items()}
 
 
 def inodes(root: Path) -> dict[str, tuple[int, int, int]]:

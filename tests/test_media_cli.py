@@ -241,7 +241,7 @@ def test_rerun_on_a_finished_destination_reuses_it(tmp_path: Path, big_media: li
     assert "already extracted, verified" in again.stderr
     full = run_cli(tmp_path / "media", tmp_path / "out", "--verify")
     assert full.returncode == 0, full.stderr
-    assert "Already extracted, verified (every file's SHA-256 and the media's)" in full.stdout
+    assert "Already extracted, verified (every file's digest and the media's SHA-256)" in full.stdout
 
 
 def test_exe_given_directly_and_help(media: Path, tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ from tests.media_kit import (
     leftovers,
     part,
     payload_digests,
+    prefixed,
     random_members,
     record_files,
     tree_digests,
@@ -74,7 +75,7 @@ def test_the_record_lists_media_files_and_tool(done: tuple[Path, Path, list[Memb
     assert [p["name"] for p in record["media"]["parts"]] == [p.name for p in discover(media).parts]
     sums = dict(line.split()[::-1] for line in (media / "SHA256SUMS").read_text().splitlines())
     assert {p["name"]: p["sha256"] for p in record["media"]["parts"]} == sums
-    assert record_files(dest) == expected_tree(members)
+    assert record_files(dest) == prefixed(expected_tree(members))
     assert {f["path"]: f["size"] for f in record["files"]} == {m.name: m.size for m in members if not m.name.endswith("/")}
     assert "Empty" in record["folders"] and "SQLSVR/x64" in record["folders"]
     assert (dest / RECORD_NAME).stat().st_mode & 0o777 == 0o644
@@ -154,7 +155,7 @@ def test_a_file_touched_but_not_changed_is_hashed_and_accepted(done: tuple[Path,
     os.utime(dest / "Setup.exe", (1, 1))  # new mtime and ctime, same bytes
     events: list[object] = []
     assert extract(media, dest, emit=events.append).reused
-    assert any(isinstance(e, Message) and "the SHA-256 of the 1 touched since" in e.text for e in events)
+    assert any(isinstance(e, Message) and "the digest of the 1 touched since" in e.text for e in events)
 
 
 def test_full_verification_hashes_files_and_media(done: tuple[Path, Path, list[Member]]) -> None:
@@ -203,7 +204,12 @@ def test_a_damaged_record_is_refused(done: tuple[Path, Path, list[Member]], dama
 def test_inno_media_reused_without_running_innoextract(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     media = copy_inno("is6.2.0-span-lzma2", tmp_path)
     first = extract(media, tmp_path / "out")
-    assert tree_digests(tmp_path / "out") == payload_digests() == record_files(tmp_path / "out")
+    assert tree_digests(tmp_path / "out") == payload_digests()
+    # Each file's digest is the installer's own SHA-1 (innoextract checked the bytes against it).
+    listed = subprocess.run(["innoextract", "-l", "-s", "--list-checksums", str(media / "MicrosoftAzureBackupServerInstaller.exe")],
+                            capture_output=True, text=True, check=True).stdout
+    installer_sha1 = {line.split()[2].removeprefix("app/"): "sha1:" + line.split()[1] for line in listed.splitlines()}
+    assert record_files(tmp_path / "out") == installer_sha1 == prefixed(tree_digests(tmp_path / "out", "sha1"), "sha1")
     log = tmp_path / "calls.log"
     wrapper = tmp_path / "bin" / "innoextract"
     wrapper.parent.mkdir()

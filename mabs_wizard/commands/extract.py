@@ -107,7 +107,7 @@ def extract(source: Path, destination: Path, as_json: bool, full: bool) -> None:
         return
     checked = {True: "SHA256SUMS verified", False: "SHA256SUMS incomplete", None: "no SHA256SUMS"}
     if result.reused:
-        how = "every file's SHA-256 and the media's" if result.verified == "full" else "sizes, and SHA-256 where touched"
+        how = "every file's digest and the media's SHA-256" if result.verified == "full" else "sizes, and digests where touched"
         click.echo(
             f"Already extracted, verified ({how}): {result.file_count} files ({format_bytes(result.bytes_extracted)}) "
             f"from {result.installer} in {result.destination}; nothing extracted."

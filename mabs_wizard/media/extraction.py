@@ -7,7 +7,7 @@ Three ways a run ends well:
 - the destination already holds this extraction (its completion record, exactly its files): it is
   verified and reused, nothing is extracted (``reused``);
 - an interrupted run left a staging folder for the same media: what its journal lists and a
-  re-check of size and SHA-256 proves is kept, the rest is extracted (``files_resumed``);
+  re-check of size and digest proves is kept, the rest is extracted (``files_resumed``);
 - otherwise everything is extracted into a new staging folder.
 In every case the destination appears only complete, with its completion record.
 """
@@ -25,7 +25,7 @@ from mabs_wizard.events import CancelToken, Emit, Message, Progress, ignore
 from mabs_wizard.findings import Finding, error, has_errors, passed
 from mabs_wizard.media.destination import FIELD, destination_findings
 from mabs_wizard.media.discovery import discover
-from mabs_wizard.media.finisher import READ_CHUNK, Finisher, file_sha256
+from mabs_wizard.media.finisher import READ_CHUNK, Finisher, algorithm_of, file_digest
 from mabs_wizard.media.integrity import expected_digests, hash_parts
 from mabs_wizard.media.journal import JournalState, PartEntry, part_stat
 from mabs_wizard.media.models import Backend, ExtractionResult, MediaSet, PartRecord, VerifyMode, format_bytes
@@ -185,7 +185,7 @@ def _records(media: MediaSet, digests: list[str]) -> list[PartRecord]:
 # -- resuming ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Resume:
-    files: dict[str, tuple[int, str]]  # kept: path -> (size, sha256), re-checked now
+    files: dict[str, tuple[int, str]]  # kept: path -> (size, digest), re-checked now
     parts: list[str]  # SHA-256 of the first parts, carried over (unchanged since)
     part_entries: dict[str, PartEntry]
 
@@ -193,7 +193,7 @@ class _Resume:
 def _resume(staging: Staging, media: MediaSet, sizes: dict[str, int], base: Path,
             expected: dict[str, str] | None, cancel: CancelToken | None) -> _Resume:
     """What an interrupted run's journal and a re-check now prove: each file the journal lists with
-    the size the plan wants and the SHA-256 it has now; each leading part whose journal digest was
+    the size the plan wants and the digest it has now (SHA-256, or the installer's SHA-1); each leading part whose journal digest was
     taken from the same, unchanged file (and agrees with SHA256SUMS). Everything else goes."""
     previous: JournalState | None = staging.previous
     if previous is None:
@@ -211,7 +211,7 @@ def _resume(staging: Staging, media: MediaSet, sizes: dict[str, int], base: Path
         try:
             if os.fstat(fd).st_size != size:
                 return None
-            found = file_sha256(fd, bytearray(READ_CHUNK))
+            found = file_digest(fd, bytearray(READ_CHUNK), algorithm_of(digest))
         finally:
             os.close(fd)
         return (path, found) if found == (size, digest) else None
@@ -243,7 +243,7 @@ def _announce_resume(staging: Staging, resume: _Resume, sizes: dict[str, int], e
     parts = f"; {len(resume.parts)} part(s)' SHA-256 carried over (unchanged since)" if resume.parts else ""
     emit(Message(step, "info",
                  f"resuming the interrupted extraction in {staging.resumed}: {len(resume.files)} of {len(sizes)} "
-                 f"files ({format_bytes(kept_bytes)}) kept, their size and SHA-256 re-checked; {left} to extract"
+                 f"files ({format_bytes(kept_bytes)}) kept, their size and digest re-checked; {left} to extract"
                  f"{how}{parts}"))
 
 

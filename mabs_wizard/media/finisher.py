@@ -2,10 +2,12 @@
 
 A file is handed over once its bytes are checked (the ZIP backend's CRC-32, or innoextract's own
 checksum before it moved to the next file). Worker threads fsync it and only then write its journal
-line, so a line in the journal always means a complete, durable, verified file. The SHA-256 comes
-with the file when the writer streamed its bytes (the ZIP backend hashes them on a thread of their
-own as it writes them: ``FileHasher``); a file another process wrote (innoextract's) is read back
-from the OS for it (page cache: the digest of what the kernel holds, the bytes the fsync makes
+line, so a line in the journal always means a complete, durable, verified file. Its digest
+(``sha256:<hex>`` or ``sha1:<hex>``) comes with it: the ZIP backend hashes the bytes on a thread of
+their own as it writes them (``FileHasher``); an Inno Setup installer lists each file's SHA-1, which
+innoextract has just checked the written bytes against, so that is the file's digest and nothing is
+read again. Only a file with neither (an installer listing a CRC-32 or none) is read back from the
+OS for its SHA-256 (page cache: the digest of what the kernel holds, the bytes the fsync makes
 durable).
 Several fsyncs in flight let the filesystem batch them into one journal commit; the disk flushes
 while the next files are read, checked and written. The staging folder is renamed into place only
@@ -36,22 +38,33 @@ class _Job:
     path: str  # relative to the root, "/"-separated
     size: int  # what the file must hold
     fd: int | None  # a descriptor handed over, or None: open ``root / path``
-    digest: Future[str] | None  # its SHA-256 from the writer, or None: read it back
+    digest: Future[str] | str | None  # from the writer, listed by the installer, or None: read it back
 
 
 class FileProblem(Exception):
     """A finished file is not what the plan says (its size); reported as the media's problem."""
 
 
-def file_sha256(fd: int, buffer: bytearray) -> tuple[int, str]:
-    """(bytes read, SHA-256) of an open file, read from its start."""
-    digest = hashlib.sha256()
+ALGORITHMS = {"sha256": hashlib.sha256, "sha1": hashlib.sha1}
+
+
+def file_digest(fd: int, buffer: bytearray, algorithm: str = "sha256") -> tuple[int, str]:
+    """(bytes read, ``algorithm:hex``) of an open file, read from its start."""
+    digest = ALGORITHMS[algorithm]()
     view = memoryview(buffer)
     offset = 0
     while n := os.preadv(fd, [view], offset):
         digest.update(view[:n])
         offset += n
-    return offset, digest.hexdigest()
+    return offset, f"{algorithm}:{digest.hexdigest()}"
+
+
+def algorithm_of(digest: str) -> str:
+    """``sha1`` for ``sha1:…``; ValueError for anything this module does not compute."""
+    algorithm = digest.partition(":")[0]
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"unknown digest algorithm in {digest[:16]!r}")
+    return algorithm
 
 
 class Finisher:
@@ -76,10 +89,11 @@ class Finisher:
             return
         self._queue.put(_Job(path, size, fd, digest))
 
-    def submit(self, path: str, size: int) -> None:
-        """Finish ``root / path``, written by another process (innoextract): read back for its SHA-256."""
+    def submit(self, path: str, size: int, listed: str | None = None) -> None:
+        """Finish ``root / path``, written by another process (innoextract): its digest is ``listed``
+        (the installer's, already checked by the writer), or read back for its SHA-256."""
         if self._error is None and not self._abandoned:
-            self._queue.put(_Job(path, size, None, None))
+            self._queue.put(_Job(path, size, None, listed))
 
     def check(self) -> None:
         if self._error is not None:
@@ -127,13 +141,17 @@ class Finisher:
                     if not stat.S_ISREG(os.fstat(fd).st_mode):
                         raise FileProblem(f"{job.path}: not a regular file after extraction")
                 if job.digest is None:
-                    size, digest = file_sha256(fd, buffer)
-                    if size != job.size:
-                        raise FileProblem(f"{job.path}: {size} bytes after extraction, the installer lists {job.size}")
+                    size, digest = file_digest(fd, buffer)
+                else:
+                    size = os.fstat(fd).st_size
+                if size != job.size:
+                    raise FileProblem(f"{job.path}: {size} bytes after extraction, the installer lists {job.size}")
                 if self.durable:
                     os.fsync(fd)
-                if job.digest is not None:
-                    size, digest = job.size, job.digest.result()
+                if isinstance(job.digest, Future):
+                    digest = job.digest.result()
+                elif job.digest is not None:
+                    digest = job.digest
                 with self._lock:
                     self.digests[job.path] = (size, digest)
                 if self.journal is not None:
@@ -177,7 +195,7 @@ class FileHasher:
                 if file is not current:
                     current, digest = file, hashlib.sha256()
                 if data is None:
-                    file.set_result(digest.hexdigest())
+                    file.set_result(f"sha256:{digest.hexdigest()}")
                     current = None
                 else:
                     digest.update(data)  # type: ignore[arg-type]

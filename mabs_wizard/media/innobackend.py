@@ -12,7 +12,8 @@ would decompress every byte a second time and verify nothing the extracting pass
 innoextract verifies each file's checksum when it reaches the file's end and warns before it prints
 the next file's name (``src/cli/extract.cpp``, 1.9: the warning goes to stderr, unbuffered, into the
 same pipe): so once the next name is read, the previous file is complete and verified, and is handed
-to the finisher (SHA-256 read back, fsync, journal). A resumed run asks innoextract for the files
+to the finisher (fsync, journal; its digest is the SHA-1 the installer lists for it, the one innoextract
+just checked the bytes against). A resumed run asks innoextract for the files
 still missing only (``--include /app/PATH`` per file, matched case-insensitively against the full
 path): with non-solid compression innoextract seeks straight to them.
 """
@@ -63,6 +64,14 @@ class InnoFile:
     path: str
     size: int
     checksum: str | None  # "SHA-1 68c1…" as listed
+
+    @property
+    def digest(self) -> str | None:
+        """``sha1:<hex>`` when the installer lists a SHA-1 (Inno Setup 5.3.9 and later do): innoextract
+        checks the written bytes against it, so it is the file's digest in the record and journal."""
+        if self.checksum and self.checksum.startswith("SHA-1 "):
+            return "sha1:" + self.checksum.removeprefix("SHA-1 ")
+        return None
 
 
 @dataclass(frozen=True)
@@ -316,6 +325,7 @@ class _Files:
 
     def __init__(self, plan: InnoPlan, finisher: Finisher | None) -> None:
         self.sizes = {f.path: f.size for f in plan.files}
+        self.digests = {f.path: f.digest for f in plan.files}
         self.finisher = finisher
         self.handed: set[str] = set()
 
@@ -324,7 +334,7 @@ class _Files:
             return  # a mismatch fails the run: nothing after it is vouched for
         if path in self.sizes and path not in self.handed:
             self.handed.add(path)
-            self.finisher.submit(path.removeprefix(APP_PREFIX), self.sizes[path])
+            self.finisher.submit(path.removeprefix(APP_PREFIX), self.sizes[path], self.digests[path])
 
 
 def _run_pass(args: list[str], plan: InnoPlan, meter: ProgressMeter, cancel: CancelToken | None,

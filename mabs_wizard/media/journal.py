@@ -2,13 +2,13 @@
 
 One JSON object per line, appended. The first line names the media and plan the staging folder was
 made for (``identity``); a later run resumes only a journal with its own identity. A file's line is
-written only after the file's bytes were checked (the ZIP's CRC-32, or innoextract's checksum), read
-back for their SHA-256 and fsync'd; a part's line only after its SHA-256 was computed (and checked
+written only after the file's bytes were checked (the ZIP's CRC-32, or innoextract's checksum) and
+fsync'd, with its digest (see finisher.py); a part's line only after its SHA-256 was computed (and checked
 against SHA256SUMS). The journal itself is fdatasync'd at most every ``SYNC_INTERVAL`` seconds
 (group commit: one flush for many files) and when the run ends: after a power loss the last lines
 may be missing, and their files are extracted again. A line cut short by a crash does not parse and
 is ignored. Nothing in the journal is trusted alone: a resuming run re-checks each file's size and
-SHA-256 before keeping it (the rsync ``--partial`` / ``--append-verify`` model, as
+digest before keeping it (the rsync ``--partial`` / ``--append-verify`` model, as
 ``../shared/reference/windows-target-notes.md`` has it).
 """
 
@@ -39,7 +39,7 @@ class PartEntry:
 @dataclass
 class JournalState:
     identity: str
-    files: dict[str, tuple[int, str]] = field(default_factory=dict)  # path -> (size, sha256)
+    files: dict[str, tuple[int, str]] = field(default_factory=dict)  # path -> (size, "sha256:<hex>" or "sha1:<hex>")
     parts: dict[str, PartEntry] = field(default_factory=dict)
 
 
@@ -75,7 +75,7 @@ def read_journal(path: Path) -> JournalState | None:
             continue
         try:
             if "file" in item:
-                state.files[str(item["file"])] = (int(item["size"]), str(item["sha256"]))
+                state.files[str(item["file"])] = (int(item["size"]), str(item["digest"]))
             elif "part" in item:
                 state.parts[str(item["part"])] = PartEntry(int(item["size"]), str(item["sha256"]),
                                                            tuple(int(v) for v in item["stat"]))
@@ -115,8 +115,8 @@ class Journal:
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
         self._last_sync = time.monotonic()
 
-    def add_file(self, path: str, size: int, sha256: str) -> None:
-        self._append(_file_line(path, size, sha256))
+    def add_file(self, path: str, size: int, digest: str) -> None:
+        self._append(_file_line(path, size, digest))
 
     def add_part(self, name: str, entry: PartEntry) -> None:
         self._append(_part_line(name, entry))
@@ -152,8 +152,8 @@ def _line(item: dict[str, object]) -> bytes:
     return json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
 
-def _file_line(path: str, size: int, sha256: str) -> bytes:
-    return _line({"file": path, "size": size, "sha256": sha256})
+def _file_line(path: str, size: int, digest: str) -> bytes:
+    return _line({"file": path, "size": size, "digest": digest})
 
 
 def _part_line(name: str, entry: PartEntry) -> bytes:

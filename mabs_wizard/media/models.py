@@ -82,7 +82,7 @@ class ExtractionResult(BaseModel):
     reused: bool = False  # the destination already held this extraction, verified: nothing was extracted
     verified: VerifyMode | None = None  # how a reused destination was checked (None: extracted by this run)
     files_written: int = 0  # files this run extracted (0 when reused; the rest when resumed)
-    files_resumed: int = 0  # files kept from an interrupted run after re-checking their size and SHA-256
+    files_resumed: int = 0  # files kept from an interrupted run after re-checking their size and digest
     # SHA-256 over the completion record's file list (path, size, SHA-256): the same media always gives
     # the same value, so two manifests say whether their extractions hold the same files.
     content_sha256: str | None = None

@@ -3,14 +3,16 @@
 ``.mabs-wizard-extraction.json`` is written into the staging tree after every file is finished, so
 the rename that publishes the folder publishes the record with it: a destination holding a record
 holds everything the record lists. It names the media (installer, each part's name, size and
-SHA-256), each file's path, size and SHA-256, the folders, the tool and backend versions, and a
+SHA-256), each file's path, size and digest, the folders, the tool and backend versions, and a
 SHA-256 over the file list (``content_sha256``: the same media always gives the same value, so a
 manifest can tell two extractions are identical without listing them).
 
+A file's digest is its SHA-256 (``sha256:<hex>``), or for Inno Setup media the installer's own SHA-1
+of the file (``sha1:<hex>``), which innoextract checked the written bytes against (see finisher.py).
 A later run with the same media and destination verifies the folder against it instead of
-extracting again: the same files and folders, no more, no less; every size; and each file's
-SHA-256 when its stat (device, inode, mtime, ctime) differs from the record's, or for every file
-(and the media's parts) on request (``full``). The quick check is git's index check: a file whose
+extracting again: the same files and folders, no more, no less; every size; and each file's digest
+when its stat (device, inode, mtime, ctime) differs from the record's, or for every file (and the
+media's parts) on request (``full``). The quick check is git's index check: a file whose
 ctime is unchanged has not been written since (no user can set ctime back), so its recorded digest
 stands; anything touched is hashed. Any difference is refused, naming the file.
 """
@@ -31,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from mabs_wizard.errors import InputError
 from mabs_wizard.events import CancelToken
 from mabs_wizard.fsutil import atomic_write_bytes
-from mabs_wizard.media.finisher import READ_CHUNK, file_sha256
+from mabs_wizard.media.finisher import READ_CHUNK, algorithm_of, file_digest
 from mabs_wizard.media.models import Backend, MediaKind, MediaSet, PartRecord, VerifyMode, format_bytes
 from mabs_wizard.media.problems import refuse
 
@@ -47,7 +49,7 @@ class RecordedFile(BaseModel):
 
     path: str  # relative, "/"-separated
     size: int
-    sha256: str
+    digest: str  # "sha256:<hex>", or "sha1:<hex>": an Inno Setup installer's own checksum of the file
     stat: tuple[int, int, int, int]  # device, inode, mtime_ns, ctime_ns when the record was written
 
 
@@ -88,13 +90,13 @@ class CompletionRecord(BaseModel):
 class Verification:
     record: CompletionRecord
     mode: VerifyMode
-    hashed: int  # files whose SHA-256 was computed (the rest stood on their unchanged stat)
+    hashed: int  # files whose digest was computed (the rest stood on their unchanged stat)
 
 
 def content_digest(files: Iterable[tuple[str, int, str]]) -> str:
     digest = hashlib.sha256()
-    for path, size, sha256 in sorted(files):
-        digest.update(f"{path}\0{size}\0{sha256}\n".encode())
+    for path, size, its_digest in sorted(files):
+        digest.update(f"{path}\0{size}\0{its_digest}\n".encode())
     return digest.hexdigest()
 
 
@@ -109,8 +111,8 @@ def build_record(root: Path, media: MediaSet, parts: list[PartRecord], *, backen
     from mabs_wizard import __version__
 
     files = []
-    for path, (size, sha256) in sorted(digests.items()):
-        files.append(RecordedFile(path=path, size=size, sha256=sha256, stat=_stat_key(os.lstat(root / path))))
+    for path, (size, digest) in sorted(digests.items()):
+        files.append(RecordedFile(path=path, size=size, digest=digest, stat=_stat_key(os.lstat(root / path))))
     folders = sorted(Path(d, n).relative_to(root).as_posix()
                      for d, dirs, _files in os.walk(root) for n in dirs)
     return CompletionRecord(
@@ -155,7 +157,7 @@ def read_record(destination: Path) -> CompletionRecord | None:
         raise InputError(f"{damaged} ({where}: {exc.errors()[0]['msg']}); {REMEDY}") from None
     if record.format != FORMAT:
         raise InputError(f"{path}: a completion record in a format this version does not read ({record.format}); {REMEDY}")
-    if record.content_sha256 != content_digest((f.path, f.size, f.sha256) for f in record.files):
+    if record.content_sha256 != content_digest((f.path, f.size, f.digest) for f in record.files):
         raise InputError(f"{damaged} (its file list does not match its content_sha256: edited?); {REMEDY}")
     return record
 
@@ -254,15 +256,19 @@ def _hash_differences(root: Path, entries: list[RecordedFile], cancel: CancelTok
             cancel.raise_if_cancelled()
         fd = os.open(root / entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         try:
-            size, digest = file_sha256(fd, bytearray(READ_CHUNK))
+            size, digest = file_digest(fd, bytearray(READ_CHUNK), algorithm_of(entry.digest))
         finally:
             os.close(fd)
-        if digest != entry.sha256 or size != entry.size:
-            return f"{root / entry.path}: changed since the extraction (same size, different SHA-256)"
+        if digest != entry.digest or size != entry.size:
+            return f"{root / entry.path}: changed since the extraction (same size, different {_name(entry.digest)})"
         return None
 
     with ThreadPoolExecutor(HASHERS) as pool:  # hashlib releases the GIL: two files at once
         return [p for p in pool.map(check, entries) if p]
+
+
+def _name(digest: str) -> str:
+    return {"sha256": "SHA-256", "sha1": "SHA-1"}.get(digest.partition(":")[0], "digest")
 
 
 def _part_differences(destination: Path, record: CompletionRecord, media: MediaSet,
@@ -278,9 +284,9 @@ def _part_differences(destination: Path, record: CompletionRecord, media: MediaS
 def describe(verification: Verification) -> str:
     record = verification.record
     if verification.mode == "full":
-        how = "full: every file's SHA-256 and the media's"
+        how = "full: every file's digest and the media's"
     elif verification.hashed:
-        how = f"quick: every file's size, and the SHA-256 of the {verification.hashed} touched since"
+        how = f"quick: every file's size, and the digest of the {verification.hashed} touched since"
     else:
         how = "quick: every file's size; none touched since"
     return f"{len(record.files)} files, {format_bytes(record.bytes)}; {how}"

@@ -148,6 +148,11 @@ class Finisher:
                     raise FileProblem(f"{job.path}: {size} bytes after extraction, the installer lists {job.size}")
                 if self.durable:
                     os.fsync(fd)
+                    # Clean now, and never read again by the extraction: let the kernel reuse these
+                    # pages for the next files instead of growing the page cache by the whole
+                    # payload (3 GB of installer evicting everything else; measured here, writing
+                    # into recycled pages costs a fraction of the CPU of writing into fresh ones).
+                    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
                 if isinstance(job.digest, Future):
                     digest = job.digest.result()
                 elif job.digest is not None:

@@ -118,6 +118,7 @@ def test_innoextracts_own_words_about_a_too_new_installer_are_translated_too(tmp
     for line in _lines(plain.stdout + "\n" + plain.stderr):
         _note(transcript, line)
     [problem] = _problems(media, transcript, None, (1, 9))
+    assert problem.startswith(f"{INSTALLER}: built by Inno Setup 6.3 or later")
     assert 'says "Inno Setup Setup Data (6.3.0)"' in problem and "/SILENT" in problem and "damaged" not in problem
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -193,8 +195,9 @@ class _Resume:
 def _resume(staging: Staging, media: MediaSet, sizes: dict[str, int], base: Path,
             expected: dict[str, str] | None, cancel: CancelToken | None) -> _Resume:
     """What an interrupted run's journal and a re-check now prove: each file the journal lists with
-    the size the plan wants and the digest it has now (SHA-256, or the installer's SHA-1); each leading part whose journal digest was
-    taken from the same, unchanged file (and agrees with SHA256SUMS). Everything else goes."""
+    the size the plan wants and the digest it has now (SHA-256, or the installer's SHA-1); each
+    leading part whose journaled SHA-256 was taken from the same, unchanged file (and agrees with
+    SHA256SUMS). Every other file in the staging tree is removed."""
     previous: JournalState | None = staging.previous
     if previous is None:
         return _Resume({}, [], {})
@@ -205,20 +208,19 @@ def _resume(staging: Staging, media: MediaSet, sizes: dict[str, int], base: Path
         if cancel is not None:
             cancel.raise_if_cancelled()
         try:
+            algorithm = algorithm_of(digest)
             fd = os.open(base / path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-        except OSError:
-            return None
+        except (ValueError, OSError):
+            return None  # not a digest this version computes, or no such file: extracted again
         try:
             if os.fstat(fd).st_size != size:
                 return None
-            found = file_digest(fd, bytearray(READ_CHUNK), algorithm_of(digest))
+            found = file_digest(fd, bytearray(READ_CHUNK), algorithm)
         finally:
             os.close(fd)
         return (path, found) if found == (size, digest) else None
 
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(RESUME_HASHERS) as pool:
+    with ThreadPoolExecutor(RESUME_HASHERS) as pool:  # hashlib releases the GIL: two files at once
         kept = dict(r for r in pool.map(recheck, candidates.items()) if r is not None)
     staging.discard_except(set(kept), base)
     parts: list[str] = []
@@ -247,7 +249,9 @@ def _announce_resume(staging: Staging, resume: _Resume, sizes: dict[str, int], e
                  f"{how}{parts}"))
 
 
-def _part_recorder(staging: Staging, media: MediaSet):  # noqa: ANN202 - a callback
+def _part_recorder(staging: Staging, media: MediaSet) -> Callable[[int, str], None]:
+    """Journal each part's SHA-256 with the stat it was taken from, as the hasher finishes it."""
+
     def on_part(index: int, digest: str) -> None:
         if staging.journal is not None:
             part = media.parts[index]

@@ -63,10 +63,6 @@ class SetupVersion:
     numbers: tuple[int, int, int]
     signature: str
 
-    @property
-    def text(self) -> str:
-        return ".".join(map(str, self.numbers))
-
 
 def read_setup_version(exe: Path) -> SetupVersion | None:
     """The installer's setup header version, or None when no offset table or signature is found
@@ -126,7 +122,10 @@ def innoextract_version(binary: str) -> tuple[int, int] | None:
 def unreadable_message(installer: str, found: SetupVersion | str, tool: tuple[int, int] | None) -> str:
     """One line: the version found, the newest this innoextract reads, and what to run on the target."""
     found_text = found.signature if isinstance(found, SetupVersion) else f"Inno Setup Setup Data ({found})"
-    numbers = found.numbers if isinstance(found, SetupVersion) else None
+    if isinstance(found, SetupVersion):
+        numbers: tuple[int, ...] | None = found.numbers
+    else:  # innoextract's own words: "Unexpected setup data version: 6.3.0"
+        numbers = tuple(int(n) for n in found.split(".")[:2]) if re.fullmatch(r"\d+\.\d+(\.\d+)*", found) else None
     built = f"built by Inno Setup {numbers[0]}.{numbers[1]} or later" if numbers else "built by a newer Inno Setup"
     newest = NEWEST_READABLE.get(tool) if tool else None
     tool_text = f"innoextract {tool[0]}.{tool[1]}" if tool else "innoextract"

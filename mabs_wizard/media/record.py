@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mabs_wizard.errors import InputError
 from mabs_wizard.events import CancelToken
@@ -49,7 +49,8 @@ class RecordedFile(BaseModel):
 
     path: str  # relative, "/"-separated
     size: int
-    digest: str  # "sha256:<hex>", or "sha1:<hex>": an Inno Setup installer's own checksum of the file
+    # "sha256:<hex>", or "sha1:<hex>": an Inno Setup installer's own checksum of the file
+    digest: str = Field(pattern=r"^(sha256:[0-9a-f]{64}|sha1:[0-9a-f]{40})$")
     stat: tuple[int, int, int, int]  # device, inode, mtime_ns, ctime_ns when the record was written
 
 

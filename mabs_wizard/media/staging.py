@@ -22,7 +22,7 @@ from types import TracebackType
 from mabs_wizard.errors import InputError
 from mabs_wizard.events import Emit, Message, ignore
 from mabs_wizard.fsutil import fsync_dir
-from mabs_wizard.media.journal import JOURNAL_NAME, Journal, JournalState, read_journal
+from mabs_wizard.media.journal import JOURNAL_NAME, Journal, JournalState, PartEntry, read_journal
 
 MARK = ".mabs-partial-"
 LOCK = ".lock"
@@ -110,7 +110,8 @@ class Staging:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self._cleanup()
 
-    def start_journal(self, files: dict[str, tuple[int, str]] | None = None, parts: dict | None = None) -> Journal:
+    def start_journal(self, files: dict[str, tuple[int, str]] | None = None,
+                      parts: dict[str, PartEntry] | None = None) -> Journal:
         """Begin this run's journal, carrying over what a resume kept (already re-checked)."""
         assert self.root is not None and self.identity is not None
         self.journal = Journal(self.root / JOURNAL_NAME, self.identity, durable=self.durable)

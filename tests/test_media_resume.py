@@ -229,3 +229,18 @@ def test_journal_lines_are_whole_json_and_a_torn_tail_is_ignored(tmp_path: Path,
     os.sync()
     result = extract(tmp_path / "media", tmp_path / "out")
     assert (result.files_resumed, result.files_written) == (3, 7)
+
+
+def test_a_journal_line_in_a_digest_this_version_does_not_compute_is_not_trusted(tmp_path: Path,
+                                                                                   zip_media: list[Member]) -> None:
+    staging = kill_midway(tmp_path / "media", tmp_path / "out", want=3)
+    journal = staging / JOURNAL_NAME
+    lines = journal.read_text().splitlines(keepends=True)
+    first_file = next(i for i, line in enumerate(lines) if '"file"' in line)
+    item = json.loads(lines[first_file])
+    lines[first_file] = json.dumps({**item, "digest": "md5:" + "0" * 32}) + "\n"
+    journal.write_text("".join(lines))
+    result = extract(tmp_path / "media", tmp_path / "out")
+    assert (result.files_resumed, result.files_written) == (2, 8)
+    assert tree_digests(tmp_path / "out") == expected_tree(zip_media)
+

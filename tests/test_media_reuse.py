@@ -187,7 +187,7 @@ def test_other_media_is_refused(done: tuple[Path, Path, list[Member]], tmp_path:
         extract(tmp_path / "other", dest)
 
 
-@pytest.mark.parametrize("damage", ["not-json", "edited-list"])
+@pytest.mark.parametrize("damage", ["not-json", "edited-list", "unknown-digest"])
 def test_a_damaged_record_is_refused(done: tuple[Path, Path, list[Member]], damage: str) -> None:
     media, dest, _members = done
     record = dest / RECORD_NAME
@@ -195,7 +195,10 @@ def test_a_damaged_record_is_refused(done: tuple[Path, Path, list[Member]], dama
         record.write_text("{ nope")
     else:
         data = json.loads(record.read_text())
-        data["files"][0]["size"] += 1
+        if damage == "edited-list":
+            data["files"][0]["size"] += 1
+        else:
+            data["files"][0]["digest"] = "md5:" + "0" * 32
         record.write_text(json.dumps(data))
     with pytest.raises(InputError, match="completion record of an earlier extraction is damaged"):
         extract(media, dest)

@@ -225,7 +225,7 @@ def test_sigkill_mid_file_then_rerun_resumes_without_the_partial_file(tmp_path: 
     rerun = run_cli(tmp_path / "media", tmp_path / "out")
     assert rerun.returncode == 0, rerun.stderr
     # The half-written Setup.exe is in no journal line: it is extracted again, not trusted for existing.
-    assert f"resuming the interrupted extraction in {staging}: 0 of 2 files (0 B) kept" in rerun.stderr
+    assert f"resuming the interrupted extraction in {staging}: 0 of 2 files (0 B) to keep" in rerun.stderr
     assert leftovers(tmp_path, "out") == ["out"]
     assert tree_digests(tmp_path / "out") == expected_tree(big_media)
 

@@ -141,10 +141,26 @@ def test_a_kept_file_changed_after_the_crash_is_extracted_again(tmp_path: Path, 
     victim = sorted(state.files)[1]
     flip_byte(staging / "tree" / victim, 1000)  # same size, other bytes
     before = inodes(staging / "tree")[victim]
-    result = extract(tmp_path / "media", dest)
+    events: list[object] = []
+    result = extract(tmp_path / "media", dest, emit=events.append)
     assert (result.files_resumed, result.files_written) == (2, 8)
     assert tree_digests(dest) == expected_tree(zip_media)
     assert inodes(dest)[victim] != before  # written again
+    assert any(isinstance(e, Message) and e.level == "warning" and f"failed the re-check of their size and digest ({victim})"
+               in e.text for e in events)
+
+
+def test_a_kept_inno_file_changed_after_the_crash_is_extracted_by_a_second_innoextract_run(tmp_path: Path) -> None:
+    media = copy_inno("is6.0.2-span-lzma2", tmp_path)
+    dest = tmp_path / "out"
+    staging = kill_midway(media, dest, want=2)
+    _wait_gone(tmp_path)
+    flip_byte(staging / "tree" / "app" / "Setup.exe", 5)
+    events: list[object] = []
+    result = extract(media, dest, emit=events.append)
+    assert (result.files_resumed, result.files_written) == (1, 4)
+    assert tree_digests(dest) == payload_digests()
+    assert any(isinstance(e, Message) and "(Setup.exe): extracted again" in e.text for e in events)
 
 
 def test_part_replaced_after_the_crash_is_hashed_again(tmp_path: Path, zip_media: list[Member]) -> None:

@@ -18,7 +18,6 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,19 +26,19 @@ from mabs_wizard.events import CancelToken, Emit, Message, Progress, ignore
 from mabs_wizard.findings import Finding, error, has_errors, passed
 from mabs_wizard.media.destination import FIELD, destination_findings
 from mabs_wizard.media.discovery import discover
-from mabs_wizard.media.finisher import READ_CHUNK, Finisher, algorithm_of, file_digest
+from mabs_wizard.media.finisher import Finisher
 from mabs_wizard.media.integrity import expected_digests, hash_parts
-from mabs_wizard.media.journal import JournalState, PartEntry, part_stat
-from mabs_wizard.media.models import Backend, ExtractionResult, MediaSet, PartRecord, VerifyMode, format_bytes
+from mabs_wizard.media.journal import PartEntry, part_stat
+from mabs_wizard.media.models import Backend, ExtractionResult, MediaSet, PartRecord, VerifyMode
 from mabs_wizard.media.problems import refuse
 from mabs_wizard.media.progress import ProgressMeter
 from mabs_wizard.media.record import Verification, build_record, describe, has_record, verify_destination, write_record
+from mabs_wizard.media.resume import Recheck, ResumePlan, announce, plan_resume, report_failed
 from mabs_wizard.media.spanned import SpannedReader
 from mabs_wizard.media.staging import Staging, clear_stale
 from mabs_wizard.media.zipbackend import extract_zip, plan_zip
 
 NOT_RUN = "Setup.exe is a Windows program: it is not run on this host; run it on the Windows server"
-RESUME_HASHERS = 2
 
 
 def payload_blocks(media: MediaSet) -> int:
@@ -184,71 +183,7 @@ def _records(media: MediaSet, digests: list[str]) -> list[PartRecord]:
     return [PartRecord(name=p.name, size=p.size, sha256=d) for p, d in zip(media.parts, digests)]
 
 
-# -- resuming ---------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Resume:
-    files: dict[str, tuple[int, str]]  # kept: path -> (size, digest), re-checked now
-    parts: list[str]  # SHA-256 of the first parts, carried over (unchanged since)
-    part_entries: dict[str, PartEntry]
-
-
-def _resume(staging: Staging, media: MediaSet, sizes: dict[str, int], base: Path,
-            expected: dict[str, str] | None, cancel: CancelToken | None) -> _Resume:
-    """What an interrupted run's journal and a re-check now prove: each file the journal lists with
-    the size the plan wants and the digest it has now (SHA-256, or the installer's SHA-1); each
-    leading part whose journaled SHA-256 was taken from the same, unchanged file (and agrees with
-    SHA256SUMS). Every other file in the staging tree is removed."""
-    previous: JournalState | None = staging.previous
-    if previous is None:
-        return _Resume({}, [], {})
-    candidates = {p: v for p, v in previous.files.items() if sizes.get(p) == v[0]}
-
-    def recheck(item: tuple[str, tuple[int, str]]) -> tuple[str, tuple[int, str]] | None:
-        path, (size, digest) = item
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        try:
-            algorithm = algorithm_of(digest)
-            fd = os.open(base / path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-        except (ValueError, OSError):
-            return None  # not a digest this version computes, or no such file: extracted again
-        try:
-            if os.fstat(fd).st_size != size:
-                return None
-            found = file_digest(fd, bytearray(READ_CHUNK), algorithm)
-        finally:
-            os.close(fd)
-        return (path, found) if found == (size, digest) else None
-
-    with ThreadPoolExecutor(RESUME_HASHERS) as pool:  # hashlib releases the GIL: two files at once
-        kept = dict(r for r in pool.map(recheck, candidates.items()) if r is not None)
-    staging.discard_except(set(kept), base)
-    parts: list[str] = []
-    entries: dict[str, PartEntry] = {}
-    for part, path in zip(media.parts, media.paths):
-        entry = previous.parts.get(part.name)
-        if entry is None or entry.size != part.size or entry.stat != part_stat(path):
-            break
-        if expected and part.name in expected and expected[part.name] != entry.sha256:
-            break
-        parts.append(entry.sha256)
-        entries[part.name] = entry
-    return _Resume(kept, parts, entries)
-
-
-def _announce_resume(staging: Staging, resume: _Resume, sizes: dict[str, int], emit: Emit, step: str,
-                     how: str) -> None:
-    if staging.resumed is None:
-        return
-    kept_bytes = sum(size for size, _ in resume.files.values())
-    left = len(sizes) - len(resume.files)
-    parts = f"; {len(resume.parts)} part(s)' SHA-256 carried over (unchanged since)" if resume.parts else ""
-    emit(Message(step, "info",
-                 f"resuming the interrupted extraction in {staging.resumed}: {len(resume.files)} of {len(sizes)} "
-                 f"files ({format_bytes(kept_bytes)}) kept, their size and digest re-checked; {left} to extract"
-                 f"{how}{parts}"))
-
-
+# -- resuming (see resume.py) ----------------------------------------------------------------------
 def _part_recorder(staging: Staging, media: MediaSet) -> Callable[[int, str], None]:
     """Journal each part's SHA-256 with the stat it was taken from, as the hasher finishes it."""
 
@@ -282,16 +217,21 @@ def _extract_zip(media: MediaSet, destination: Path, *, emit: Emit, cancel: Canc
         _refuse_on_errors(destination_findings(media, needed, destination))
         sizes = plan.sizes()
         with Staging(destination, identity=plan.identity, emit=emit, step=step, durable=durable) as staging:
-            resume = _resume(staging, media, sizes, staging.tree, expected, cancel)
-            _announce_resume(staging, resume, sizes, emit, step, "")
-            journal = staging.start_journal(resume.files, resume.part_entries)
-            meter = ProgressMeter(emit, step, plan.payload_bytes, plan.file_count)
-            meter.already_done(sum(size for size, _ in resume.files.values()), len(resume.files))
-            finisher = Finisher(staging.tree, journal, durable=durable)
-            outcome = extract_zip(media, reader, plan, staging.tree, destination=destination, meter=meter,
-                                  expected=expected, cancel=cancel, finisher=finisher, kept=set(resume.files),
-                                  known_parts=resume.parts, on_part=_part_recorder(staging, media))
-            digests = {**resume.files, **finisher.digests}
+            resume = plan_resume(staging, media, sizes, staging.tree, expected)
+            announce(staging, resume, len(sizes), emit, step, "")
+            journal = staging.start_journal({}, resume.part_entries)
+            recheck = Recheck(staging.tree, resume.candidates, journal, cancel)
+            try:
+                meter = ProgressMeter(emit, step, plan.payload_bytes, plan.file_count)
+                meter.already_done(resume.candidate_bytes, len(resume.candidates))
+                finisher = Finisher(staging.tree, journal, durable=durable)
+                outcome = extract_zip(media, reader, plan, staging.tree, destination=destination, meter=meter,
+                                      expected=expected, cancel=cancel, finisher=finisher,
+                                      kept=set(resume.candidates), recheck=lambda: _rechecked(recheck, emit, step),
+                                      known_parts=resume.parts, on_part=_part_recorder(staging, media))
+            finally:
+                recheck.close()
+            digests = {**recheck.kept, **finisher.digests}
             parts = _records(media, outcome.part_sha256)
             record = build_record(staging.tree, media, parts, backend="zip", backend_version=None, digests=digests,
                                   setup_exe=outcome.setup_exe, sha256sums_verified=sums_verified,
@@ -299,7 +239,13 @@ def _extract_zip(media: MediaSet, destination: Path, *, emit: Emit, cancel: Canc
             write_record(staging.tree, record)
             staging.commit()
     return _Outcome(parts, "zip", outcome.file_count, outcome.bytes_extracted, outcome.files_written,
-                    len(resume.files), outcome.setup_exe, [], record.content_sha256)
+                    len(recheck.kept), outcome.setup_exe, [], record.content_sha256)
+
+
+def _rechecked(recheck: Recheck, emit: Emit, step: str) -> set[str]:
+    failed = recheck.failed()
+    report_failed(failed, emit, step)
+    return failed
 
 
 def _extract_inno(media: MediaSet, destination: Path, *, emit: Emit, cancel: CancelToken | None, step: str,
@@ -312,17 +258,18 @@ def _extract_inno(media: MediaSet, destination: Path, *, emit: Emit, cancel: Can
     sizes = plan.sizes()
     with Staging(destination, identity=plan.identity, emit=emit, step=step, durable=durable) as staging:
         app = staging.tree / APP_PREFIX.rstrip("/")
-        resume = _resume(staging, media, sizes, app, expected, cancel)
-        include = include_arguments(plan, set(resume.files))
-        how = " (innoextract --include for each of them)" if resume.files else ""
+        resume = plan_resume(staging, media, sizes, app, expected)
+        include = include_arguments(plan, set(resume.candidates))
+        how = " (innoextract --include for each of them)" if resume.candidates else ""
         if include is None:  # too many files left to name them on a command line
             how = (": innoextract cannot be told which files to skip in so many words (the --include list "
                    "would not fit a command line), so it extracts them all again")
-            resume = _Resume({}, resume.parts, resume.part_entries)
+            resume = ResumePlan({}, resume.parts, resume.part_entries)
             staging.discard_except(set(), app)
             include = include_arguments(plan, set())
-        _announce_resume(staging, resume, sizes, emit, step, how)
-        journal = staging.start_journal(resume.files, resume.part_entries)
+        announce(staging, resume, len(sizes), emit, step, how)
+        journal = staging.start_journal({}, resume.part_entries)
+        recheck = Recheck(app, resume.candidates, journal, cancel)
         meter = ProgressMeter(emit, step, plan.payload_bytes, plan.file_count)
 
         # The parts' SHA-256 (manifest, SHA256SUMS) is computed while innoextract reads the same
@@ -343,9 +290,10 @@ def _extract_inno(media: MediaSet, destination: Path, *, emit: Emit, cancel: Can
         extract_error: InputError | None = None
         try:
             outcome = extract_inno(media, plan, staging.tree, meter=meter, cancel=cancel, lock_fd=staging.lock_fd,
-                                   finisher=finisher, kept=set(resume.files), include=include)
+                                   finisher=finisher, kept=set(resume.candidates), include=include,
+                                   recheck=lambda: _rechecked(recheck, emit, step))
             folders = [Path(d) for d, _dirs, _files in os.walk(app)]
-            digests = {**resume.files, **finisher.finish(sorted(folders, key=lambda p: len(p.parts), reverse=True))}
+            digests = {**recheck.kept, **finisher.finish(sorted(folders, key=lambda p: len(p.parts), reverse=True))}
         except InputError as exc:
             extract_error = exc  # let hashing finish: SHA256SUMS names a corrupt part best
         except BaseException:
@@ -354,6 +302,7 @@ def _extract_inno(media: MediaSet, destination: Path, *, emit: Emit, cancel: Can
             raise
         finally:
             finisher.close()
+            recheck.close()
         worker.join()
         hash_error = hashed.get("error")
         if hash_error is not None and not isinstance(hash_error, InputError):
@@ -371,4 +320,4 @@ def _extract_inno(media: MediaSet, destination: Path, *, emit: Emit, cancel: Can
         write_record(app, record)
         staging.commit(app)
     return _Outcome(parts, "innoextract", outcome.file_count, outcome.bytes_extracted, outcome.files_written,
-                    len(resume.files), outcome.setup_exe, outcome.warnings, record.content_sha256)
+                    len(recheck.kept), outcome.setup_exe, outcome.warnings, record.content_sha256)

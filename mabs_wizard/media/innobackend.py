@@ -28,7 +28,7 @@ import shutil
 import signal
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -398,9 +398,11 @@ def include_arguments(plan: InnoPlan, kept: set[str]) -> list[str] | None:
 
 
 def extract_inno(media: MediaSet, plan: InnoPlan, raw: Path, *, meter: ProgressMeter, cancel: CancelToken | None,
-                 lock_fd: int | None, finisher: Finisher, kept: set[str], include: list[str]) -> InnoOutcome:
+                 lock_fd: int | None, finisher: Finisher, kept: set[str], include: list[str],
+                 recheck: Callable[[], set[str]] | None = None) -> InnoOutcome:
     """Extract into ``raw`` (inside the staging folder) every application file but ``kept`` (already
-    there, re-checked); the caller publishes ``raw / 'app'``."""
+    there and being re-checked: ``recheck()`` names, after the run, those that failed, which a second
+    run extracts); the caller publishes ``raw / 'app'``."""
     kept_bytes = sum(f.size for f in plan.app_files if f.path.removeprefix(APP_PREFIX) in kept)
     todo = [f for f in plan.app_files if f.path.removeprefix(APP_PREFIX) not in kept]
     meter.restart(plan.payload_bytes, plan.file_count)
@@ -411,11 +413,23 @@ def extract_inno(media: MediaSet, plan: InnoPlan, raw: Path, *, meter: ProgressM
         transcript = _run_pass(["--extract", "--progress=on", "--output-dir", str(raw), *include,
                                 str(media.installer_path)], plan, meter, cancel, lock_fd, files, kept_bytes,
                                sum(f.size for f in todo))
-    meter.set_done(meter.total)
-    meter.finish()
     problems = _problems(media, transcript, plan, plan.tool_version)
     if problems:
         raise refuse(problems)
+    failed = recheck() if recheck is not None else set()
+    if failed:  # kept files whose re-check failed are gone: innoextract extracts them now
+        redo = [f for f in plan.app_files if f.path.removeprefix(APP_PREFIX) in failed]
+        redo_bytes = sum(f.size for f in redo)
+        meter.not_done_after_all(redo_bytes, len(redo))
+        transcript = _run_pass(["--extract", "--progress=on", "--output-dir", str(raw),
+                                *[a for f in redo for a in ("--include", "/" + f.path)], str(media.installer_path)],
+                               plan, meter, cancel, lock_fd, files, meter.done, redo_bytes)
+        problems = _problems(media, transcript, plan, plan.tool_version)
+        if problems:
+            raise refuse(problems)
+        todo += redo
+    meter.set_done(meter.total)
+    meter.finish()
     app = raw / APP_PREFIX.rstrip("/")
     app.mkdir(exist_ok=True)  # every file kept, nothing extracted: the folder is still there
     problems = _check_tree(media, plan, app)

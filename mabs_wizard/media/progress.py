@@ -42,6 +42,11 @@ class ProgressMeter:
         self.done += nbytes
         self.files_done += files
 
+    def not_done_after_all(self, nbytes: int, files: int) -> None:
+        """Files counted as kept that failed their re-check: they are extracted after all."""
+        self.done = max(0, self.done - nbytes)
+        self.files_done = max(0, self.files_done - files)
+
     def advance(self, nbytes: int) -> None:
         self.done += nbytes
         self._maybe_emit()

@@ -214,11 +214,13 @@ def extract_zip(
     cancel: CancelToken | None,
     finisher: Finisher,
     kept: Collection[str] = frozenset(),
+    recheck: Callable[[], set[str]] | None = None,
     known_parts: Sequence[str] = (),
     on_part: Callable[[int, str], None] | None = None,
 ) -> ZipOutcome:
     """Extract into ``tree`` every member but those in ``kept`` (relative paths, already there and
-    re-checked); ``known_parts`` are the digests of the first parts (not read again)."""
+    being re-checked: ``recheck()`` names, at the end, those that failed, which are then extracted
+    too); ``known_parts`` are the digests of the first parts (not read again)."""
     sizes = [end - start for start, end in map(reader.part_bounds, range(len(reader.names)))]
     changed = [p.name for p, size in zip(media.parts, sizes) if p.size != size]
     if changed:
@@ -247,6 +249,9 @@ def extract_zip(
             written_files += 1
             meter.file_finished()
         sweep.skip_to(reader.size)
+        failed = recheck() if recheck is not None else set()
+        if failed:
+            written_files += _redo(reader, plan, tree, failed, hasher, pool, cancel, meter, finisher, destination)
         digests = hasher.finish()
         meter.finish()
         try:
@@ -258,6 +263,28 @@ def extract_zip(
         finisher.close()
         hasher.close()
     return ZipOutcome(plan.file_count, plan.payload_bytes, written_files, digests, find_setup_exe(plan.members))
+
+
+def _redo(reader: SpannedReader, plan: ZipPlan, tree: Path, failed: set[str], hasher: PartHasher, pool: BufferPool,
+          cancel: CancelToken | None, meter: ProgressMeter, finisher: Finisher, destination: Path) -> int:
+    """Extract the kept files whose re-check failed (their files are gone): each member read again
+    from where it starts; the parts are hashed already, so nothing more goes to the part hasher."""
+    members = sorted((m for m in plan.members if not m.is_dir and "/".join(m.parts) in failed),
+                     key=lambda m: m.entry.header_offset)
+    meter.not_done_after_all(sum(m.entry.file_size for m in members), len(members))
+    sweep = _Sweep(reader, hasher, pool, cancel)
+    sweep.hash_from = reader.size
+    try:
+        for member in members:
+            sweep.checkpoint()
+            sweep.position = member.entry.header_offset
+            _read_local_header(sweep, member)
+            meter.file_started(member.entry.name)
+            _write_member(sweep, member, tree.joinpath(*member.parts), meter, finisher, destination)
+            meter.file_finished()
+    finally:
+        sweep.files.close()
+    return len(members)
 
 
 def _read_local_header(sweep: _Sweep, member: SafeMember) -> None:

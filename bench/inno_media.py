@@ -124,6 +124,7 @@ def build(size: int) -> Path:
            "WINEDLLOVERRIDES": "mscoree,mshtml="}
     _run("wine", str(iscc), "/Q", "bench.iss", cwd=work, env=env)
     subprocess.run(["wineserver", "-k"], env=env)
+    shutil.rmtree(work / "prefix", ignore_errors=True)  # wine's own 0.6 GB: made again if ever needed
     shutil.rmtree(folder, ignore_errors=True)
     folder.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(str(work / "out"), folder)

@@ -9,7 +9,13 @@ KIT     := demo-kit
 # wizard, driven by playwright's Python client: no browser is downloaded).
 APT_PKGS := innoextract tinyproxy squid gnome-keyring libsecret-tools dbus dbus-daemon unzip openssl chromium
 
-.PHONY: run test fuzz bench venv system-deps demo clean schema
+# The media bench builds a real Inno Setup installer once (bench/inno_media.py: the npm compiler under
+# wine, cached in ~/.cache/mabs-wizard-bench); wine32 needs the i386 architecture and must come from
+# the main suite at the amd64 libraries' version (-t bookworm), as ../shared/fixtures/inno's script has
+# it. npm is checked by command: one from elsewhere (NodeSource) is as good as Debian's.
+BENCH_APT_PKGS := wine wine32:i386 wine64
+
+.PHONY: run test fuzz bench bench-deps venv system-deps demo clean schema
 
 $(BIN)/mabs-wizard: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -46,7 +52,18 @@ fuzz: system-deps venv
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/test_answers_fuzz.py tests/test_vault_fuzz.py \
 	  tests/test_path_input.py tests/test_media_units.py
 
-bench: system-deps venv
+bench-deps:
+	@missing=""; for p in $(BENCH_APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages for the bench:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  dpkg --print-foreign-architectures | grep -qx i386 || $$SUDO dpkg --add-architecture i386; \
+	  $$SUDO apt-get update -qq || true; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends -t bookworm $$missing; \
+	fi
+
+bench: system-deps bench-deps venv
 	@$(BIN)/python -m compileall -q mabs_wizard screens
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 

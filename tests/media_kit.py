@@ -4,6 +4,7 @@ that nothing was left behind."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 import shutil
@@ -14,13 +15,15 @@ import pytest
 
 from mabs_wizard.errors import InputError
 from mabs_wizard.media import extract
+from mabs_wizard.media.record import RECORD_NAME
 from mabs_wizard.media.zipwriter import Member, directory, sha256sums_text, write_spanned_zip
 
 INSTALLER = "MicrosoftAzureBackupServerInstaller.exe"
 STEM = INSTALLER[:-4]
 STUB = b"MZ" + b"\0" * 62 + b"test stub".ljust(960, b"\0")
 INNO_FIXTURES = Path(__file__).parent / "fixtures" / "inno"
-INNO_SETS = ("is5.5.9-span-none", "is6.0.2-span-lzma2", "is5.5.9-single-none")
+INNO_SETS = ("is5.5.9-span-none", "is6.0.2-span-lzma2", "is5.5.9-single-none", "is6.2.0-span-lzma2")
+INNO_TOO_NEW = "is6.3.1-span-lzma2-tiny"  # built by Inno Setup 6.3.1: innoextract 1.9 cannot read it
 
 
 def part(folder: Path, n: int) -> Path:
@@ -54,12 +57,36 @@ def expected_tree(members: Sequence[Member]) -> dict[str, str]:
             if isinstance(m.name, str) and not m.name.endswith("/")}
 
 
-def tree_digests(root: Path) -> dict[str, str]:
+def tree_digests(root: Path, algorithm: str = "sha256") -> dict[str, str]:
+    """Every extracted file's digest (hex), the completion record aside (see ``record_files``)."""
     found = {}
     for folder, _dirs, files in os.walk(root):
         for name in files:
             path = Path(folder) / name
-            found[path.relative_to(root).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+            relative = path.relative_to(root).as_posix()
+            if relative != RECORD_NAME:
+                found[relative] = hashlib.new(algorithm, path.read_bytes()).hexdigest()
+    return found
+
+
+def record_files(root: Path) -> dict[str, str]:
+    """The completion record's files and digests ("sha256:<hex>", "sha1:<hex>"), as written by the
+    extraction that made ``root``."""
+    record = json.loads((root / RECORD_NAME).read_text())
+    return {f["path"]: f["digest"] for f in record["files"]}
+
+
+def prefixed(digests: dict[str, str], algorithm: str = "sha256") -> dict[str, str]:
+    return {path: f"{algorithm}:{digest}" for path, digest in digests.items()}
+
+
+def inodes(root: Path) -> dict[str, tuple[int, int, int]]:
+    """Each file's (inode, mtime_ns, ctime_ns): any rewrite, replacement or rename changes it."""
+    found = {}
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            st = (Path(folder) / name).lstat()
+            found[(Path(folder) / name).relative_to(root).as_posix()] = (st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
     return found
 
 

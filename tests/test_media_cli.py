@@ -1,5 +1,6 @@
 """`mabs-wizard extract` as a real subprocess: exit codes 0 / 2 / 130, signals mid-extraction, a full
-destination, and a rerun after a SIGKILL starting clean."""
+destination, a rerun after a SIGKILL resuming (keeping nothing it cannot prove), and a rerun on a
+finished destination reusing it."""
 
 from __future__ import annotations
 
@@ -213,17 +214,34 @@ def test_sigint_mid_file_cancels_and_cleans(tmp_path: Path, big_media: list[Memb
     assert tree_digests(tmp_path / "out") == expected_tree(big_media)
 
 
-def test_sigkill_mid_file_then_rerun_starts_clean(tmp_path: Path, big_media: list[Member]) -> None:
+def test_sigkill_mid_file_then_rerun_resumes_without_the_partial_file(tmp_path: Path, big_media: list[Member]) -> None:
     child = _paused_child(tmp_path)
     child.kill()
     assert child.wait(timeout=30) == -signal.SIGKILL
     [staging] = leftovers(tmp_path, "out")  # a killed process cannot clean up: the next run must
     assert staging.startswith(".out.mabs-partial-") and not (tmp_path / "out").exists()
+    partial = tmp_path / staging / "tree" / "Setup.exe"
+    assert 0 < partial.stat().st_size < 12 * 2**20
     rerun = run_cli(tmp_path / "media", tmp_path / "out")
     assert rerun.returncode == 0, rerun.stderr
-    assert f"removed {staging}: leftovers of an interrupted extraction" in rerun.stderr
+    # The half-written Setup.exe is in no journal line: it is extracted again, not trusted for existing.
+    assert f"resuming the interrupted extraction in {staging}: 0 of 2 files (0 B) to keep" in rerun.stderr
     assert leftovers(tmp_path, "out") == ["out"]
     assert tree_digests(tmp_path / "out") == expected_tree(big_media)
+
+
+def test_rerun_on_a_finished_destination_reuses_it(tmp_path: Path, big_media: list[Member]) -> None:
+    first = run_cli(tmp_path / "media", tmp_path / "out", "--json")
+    assert first.returncode == 0, first.stderr
+    again = run_cli(tmp_path / "media", tmp_path / "out", "--json")
+    assert again.returncode == 0, again.stderr
+    one, two = ExtractionResult.model_validate_json(first.stdout), ExtractionResult.model_validate_json(again.stdout)
+    assert (one.reused, one.files_written) == (False, 2) and (two.reused, two.files_written) == (True, 0)
+    assert two.content_sha256 == one.content_sha256 and two.parts == one.parts
+    assert "already extracted, verified" in again.stderr
+    full = run_cli(tmp_path / "media", tmp_path / "out", "--verify")
+    assert full.returncode == 0, full.stderr
+    assert "Already extracted, verified (every file's digest and the media's SHA-256)" in full.stdout
 
 
 def test_exe_given_directly_and_help(media: Path, tmp_path: Path) -> None:
@@ -239,7 +257,7 @@ from mabs_wizard.events import CancelToken, Progress
 from mabs_wizard.media import extract
 
 def emit(event):
-    if isinstance(event, Progress) and not event.current.startswith("verifying"):
+    if isinstance(event, Progress) and event.current:
         print("PAUSED", event.current, flush=True)
         while True:  # test harness: hold the extraction pass here until killed
             time.sleep(0.01)
@@ -248,7 +266,7 @@ extract(Path(sys.argv[1]), Path(sys.argv[2]), emit=emit, cancel=CancelToken())
 """
 
 
-def test_sigkill_during_inno_extraction_then_rerun_starts_clean(tmp_path: Path) -> None:
+def test_sigkill_during_inno_extraction_then_rerun_completes(tmp_path: Path) -> None:
     from tests.media_kit import copy_inno, innoextract_running, payload_digests
 
     media = copy_inno("is5.5.9-span-none", tmp_path)

@@ -1,8 +1,11 @@
 """``mabs-wizard extract SOURCE DEST``: verify and extract installer media headless.
 
-Exit codes: 0 done, 2 invalid media or destination, 130 cancelled (Ctrl+C or SIGTERM: the staging
-folder is removed before exiting). Progress goes to stderr (one updating line on a terminal, a plain
-line a second otherwise); the summary, or the result as JSON with ``--json``, to stdout.
+Exit codes: 0 done (or already done: a destination holding this extraction is verified and reused),
+2 invalid media or destination (including a finished destination that differs from its completion
+record), 130 cancelled (Ctrl+C or SIGTERM: the staging folder is removed before exiting). A run
+killed outright (SIGKILL, power loss) leaves its staging folder; the next run resumes it. Progress
+goes to stderr (one updating line on a terminal, a plain line a second otherwise); the summary, or
+the result as JSON with ``--json``, to stdout.
 """
 
 from __future__ import annotations
@@ -76,11 +79,15 @@ def describe_progress(event: Progress) -> str:
 @click.argument("source", type=click.Path(path_type=Path))
 @click.argument("destination", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the extraction result (manifest part) as JSON.")
-def extract(source: Path, destination: Path, as_json: bool) -> None:
+@click.option("--verify", "full", is_flag=True,
+              help="When DESTINATION already holds this extraction: re-hash every file and the media "
+                   "(default: sizes, and the SHA-256 of files touched since).")
+def extract(source: Path, destination: Path, as_json: bool, full: bool) -> None:
     """Verify and extract the MABS download at SOURCE (its folder or .exe) into DESTINATION.
 
-    DESTINATION must not exist or be empty; the files appear there only when complete. Setup.exe is
-    a Windows program: it is never run on this host.
+    DESTINATION must not exist, be empty, or hold this very extraction (then it is verified and
+    reused); the files appear there only when complete. An extraction killed part-way is resumed by
+    the next run. Setup.exe is a Windows program: it is never run on this host.
     """
     from mabs_wizard.events import CancelToken
     from mabs_wizard.media.cancel import cancel_on_signals
@@ -92,18 +99,27 @@ def extract(source: Path, destination: Path, as_json: bool) -> None:
     token = CancelToken()
     try:
         with cancel_on_signals(token):
-            result = run_extract(source, destination, emit=printer, cancel=token)
+            result = run_extract(source, destination, emit=printer, cancel=token, verify="full" if full else "quick")
     finally:
         printer.end_line()
     if as_json:
         click.echo(result.model_dump_json(indent=2))
         return
     checked = {True: "SHA256SUMS verified", False: "SHA256SUMS incomplete", None: "no SHA256SUMS"}
-    click.echo(
-        f"Extracted {result.file_count} files ({format_bytes(result.bytes_extracted)}) from {result.installer} "
-        f"and {len(result.parts) - 1} .bin part(s) into {result.destination} in {result.duration_s:.1f} s "
-        f"({result.backend} backend; {checked[result.sha256sums_verified]})."
-    )
+    if result.reused:
+        how = "every file's digest and the media's SHA-256" if result.verified == "full" else "sizes, and digests where touched"
+        click.echo(
+            f"Already extracted, verified ({how}): {result.file_count} files ({format_bytes(result.bytes_extracted)}) "
+            f"from {result.installer} in {result.destination}; nothing extracted."
+        )
+    else:
+        resumed = (f"; resumed: {result.files_resumed} file(s) kept from the interrupted extraction, "
+                   f"{result.files_written} extracted" if result.files_resumed else "")
+        click.echo(
+            f"Extracted {result.file_count} files ({format_bytes(result.bytes_extracted)}) from {result.installer} "
+            f"and {len(result.parts) - 1} .bin part(s) into {result.destination} in {result.duration_s:.1f} s "
+            f"({result.backend} backend; {checked[result.sha256sums_verified]}{resumed})."
+        )
     if result.setup_exe_found:
         click.echo(f"Setup.exe: {Path(result.destination) / (result.setup_exe_path or '')}. {NOT_RUN}.")
     else:

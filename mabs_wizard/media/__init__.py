@@ -5,9 +5,12 @@ Public API (what the CLI, replay and the TUI call):
 - ``discover(source) -> MediaSet``: the installer set in a folder (or from its .exe); InputError
   naming the file for anything missing, duplicated, misnumbered, empty, or not an installer.
 - ``check_destination(source_or_set, destination) -> list[Finding]``: pre-flight of a destination
-  (usable, writable, free space against the payload and the 4 GB rule for MABS media).
-- ``extract(source, destination, *, emit, cancel, step) -> ExtractionResult``: verify and extract,
-  through a staging folder renamed into place only when complete.
+  (usable, writable, free space against the payload and the 4 GB rule for MABS media); a destination
+  already holding this extraction is verified against its completion record and passes (reused).
+- ``extract(source, destination, *, emit, cancel, step, verify) -> ExtractionResult``: verify and
+  extract, through a staging folder renamed into place only when complete, with a completion record;
+  a finished destination is verified and reused (``result.reused``), an interrupted one resumed
+  (``result.files_resumed``).
 - ``make_demo_media(folder, total_bytes, parts, seed) -> MediaSet``: demo media shaped like the real
   download (spanned ZIP, random content, ``SHA256SUMS``).
 

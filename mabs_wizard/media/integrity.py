@@ -96,9 +96,15 @@ class BufferPool:
 
 
 class PartHasher:
-    """SHA-256 of each part, fed the combined stream strictly in order, hashed on a worker thread."""
+    """SHA-256 of each part, fed the combined stream strictly in order, hashed on a worker thread.
 
-    def __init__(self, names: Sequence[str], sizes: Sequence[int], expected: dict[str, str] | None) -> None:
+    ``known`` are the digests of the first parts when a resumed run already has them (the journal's,
+    for parts unchanged since): feeding then starts at the end of those parts (``start``).
+    ``on_part(index, digest)`` runs on the worker as each part is hashed and checked.
+    """
+
+    def __init__(self, names: Sequence[str], sizes: Sequence[int], expected: dict[str, str] | None,
+                 known: Sequence[str] = (), on_part: Callable[[int, str], None] | None = None) -> None:
         self._names = list(names)
         self._ends: list[int] = []
         total = 0
@@ -106,9 +112,11 @@ class PartHasher:
             total += size
             self._ends.append(total)
         self._expected = expected or {}
-        self._digests: list[str] = []
+        self._digests: list[str] = list(known)
+        self._on_part = on_part
         self._current = hashlib.sha256()
-        self._position = 0
+        self.start = self._ends[len(known) - 1] if known else 0
+        self._position = self.start
         self._failure: InputError | None = None
         self._queue: queue.Queue[tuple[int, memoryview, Callable[[], None] | None] | None] = queue.Queue(maxsize=16)
         self._thread = threading.Thread(target=self._run, name="part-hasher", daemon=True)
@@ -186,16 +194,20 @@ class PartHasher:
                 f"{name}: SHA-256 does not match SHA256SUMS (expected {want[:12]}…, got {digest[:12]}…): "
                 f"the part is corrupt or from another download; download it again"
             )
+        if self._on_part is not None:
+            self._on_part(index, digest)
 
 
 def hash_parts(paths: Sequence[Path], expected: dict[str, str] | None, cancel: CancelToken | None = None,
-               on_bytes: Callable[[int], None] | None = None) -> list[str]:
-    """Hash the parts by reading them (for backends that do not stream the bytes through us)."""
-    hasher = PartHasher([p.name for p in paths], [p.stat().st_size for p in paths], expected)
+               on_bytes: Callable[[int], None] | None = None, known: Sequence[str] = (),
+               on_part: Callable[[int, str], None] | None = None) -> list[str]:
+    """Hash the parts by reading them (for backends that do not stream the bytes through us); the
+    first ``len(known)`` parts are not read again (see PartHasher)."""
+    hasher = PartHasher([p.name for p in paths], [p.stat().st_size for p in paths], expected, known, on_part)
     pool = BufferPool(3, CHUNK)
-    offset = 0
+    offset = hasher.start
     try:
-        for path in paths:
+        for path in paths[len(known):]:
             with open(path, "rb", buffering=0) as fh:
                 while True:
                     if cancel is not None:
@@ -213,14 +225,3 @@ def hash_parts(paths: Sequence[Path], expected: dict[str, str] | None, cancel: C
         return hasher.finish()
     finally:
         hasher.close()
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb", buffering=0) as fh:
-        buffer = bytearray(CHUNK)
-        view = memoryview(buffer)
-        while n := fh.readinto(buffer):  # type: ignore[attr-defined]
-            digest.update(view[:n])
-    return digest.hexdigest()
-

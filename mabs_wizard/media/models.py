@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 MediaKind = Literal["zip", "inno"]
 Backend = Literal["zip", "innoextract"]
+VerifyMode = Literal["quick", "full"]
 
 
 class MediaPart(BaseModel):
@@ -57,7 +58,12 @@ class PartRecord(BaseModel):
 
 
 class ExtractionResult(BaseModel):
-    """The manifest's ``extraction`` part: what was extracted, from what, where, and how it checked."""
+    """The manifest's ``extraction`` part: what was extracted, from what, where, and how it checked.
+
+    A run that finds the destination already holding this extraction (its completion record and
+    exactly its files) says so with ``reused`` and writes nothing; a run that resumes an interrupted
+    one counts the files it kept (``files_resumed``) apart from those it wrote (``files_written``).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -73,6 +79,13 @@ class ExtractionResult(BaseModel):
     sha256sums_verified: bool | None  # None: the folder has no SHA256SUMS
     duration_s: float
     warnings: list[str] = []
+    reused: bool = False  # the destination already held this extraction, verified: nothing was extracted
+    verified: VerifyMode | None = None  # how a reused destination was checked (None: extracted by this run)
+    files_written: int = 0  # files this run extracted (0 when reused; the rest when resumed)
+    files_resumed: int = 0  # files kept from an interrupted run after re-checking their size and digest
+    # SHA-256 over the completion record's file list (path, size, SHA-256): the same media always gives
+    # the same value, so two manifests say whether their extractions hold the same files.
+    content_sha256: str | None = None
 
 
 def format_bytes(n: int | float) -> str:

@@ -37,6 +37,16 @@ class ProgressMeter:
         self._started = self._clock()
         self._last_emit = float("-inf")
 
+    def already_done(self, nbytes: int, files: int) -> None:
+        """Work a resumed run does not redo (files kept from the interrupted one); the next event says so."""
+        self.done += nbytes
+        self.files_done += files
+
+    def not_done_after_all(self, nbytes: int, files: int) -> None:
+        """Files counted as kept that failed their re-check: they are extracted after all."""
+        self.done = max(0, self.done - nbytes)
+        self.files_done = max(0, self.files_done - files)
+
     def advance(self, nbytes: int) -> None:
         self.done += nbytes
         self._maybe_emit()

@@ -82,7 +82,7 @@ ANSWERS = """\
 version: 1
 extraction:
   source: media                       # MicrosoftAzureBackupServerInstaller.exe + -1.bin ... -7.bin
-  destination: extracted              # must not exist yet (or be empty)
+  destination: extracted              # new or empty; a finished extraction of this media is verified and reused
   execute_setup: true                 # the seed's "Execute setup.exe" checkbox
 prerequisites:
   facts_file: facts/MABS01.json       # collected on the target (assets/facts/collect-facts.ps1)

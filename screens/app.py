@@ -184,8 +184,34 @@ class WizardApp(App[int]):
         if resume and found is not None:
             self.state.resume(found)
             self._start(found.page if found.page in BY_KEY else None)
+            self.recognise_extraction()
         else:
             self._start()
+
+    @work(thread=True, exclusive=True, group="recognise")
+    def recognise_extraction(self) -> None:
+        """A resumed session's finished extraction is recognised (its completion record verified, by
+        size and time stamps), not redone: the work counts as done, as it was before the session dropped."""
+        from mabs_wizard import flow, media
+        from mabs_wizard.events import CancelToken, ignore
+
+        ext = self.state.model("extraction")
+        if ext is None or "extraction" in self.state.outcomes:
+            return
+        try:
+            findings = media.check_destination(ext.source, ext.destination)  # type: ignore[attr-defined]
+            if not any(f.code == "media.destination-extracted" for f in findings):
+                return  # not (or not exactly) extracted: the extraction page does the work when reached
+            outcome = flow.run_step("extraction", self.state.answers_so_far(), self.state.run_context(ignore, CancelToken()))
+        except (WizardError, OSError):
+            return
+        self.call_from_thread(self._recognised, outcome)
+
+    def _recognised(self, outcome: Any) -> None:
+        self.state.outcomes.setdefault("extraction", outcome)
+        page = self.page
+        if page is not None and page.is_mounted:
+            page.sync_frame()  # the rail ticks the extraction phase
 
     def _start(self, page: str | None = None) -> None:
         self._loaded_flag = True

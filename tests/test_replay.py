@@ -249,3 +249,53 @@ def test_ctrl_c_at_the_store_password_prompt_ends_replay_with_130(kit):
     child.close()
     assert child.exitstatus == 130 and "Traceback" not in (child.before or "")
     assert not (kit.parent / "out" / MANIFEST_NAME).exists() and not (kit.parent / "extracted").exists()
+
+
+def test_replaying_the_same_answers_twice_changes_nothing(secret_service, kit):
+    """Idempotent: the same manifest (times, salted values and the extraction's run counters aside),
+    no second extraction, no second passphrase file (and no refusal of the first), each secret stored
+    once in the real Secret Service."""
+    import secretstorage
+
+    from tests.test_tui_flow import VOLATILE, kit_secrets, normalise, times_aside
+
+    out = kit.parent / "out"
+    assert cli("-m", "mabs_wizard", "replay", str(kit), "--output", str(out)).returncode == 0
+    one = json.loads((out / MANIFEST_NAME).read_text())
+    again = cli("-m", "mabs_wizard", "replay", str(kit), "--output", str(out))
+    assert again.returncode == 0, again.stderr
+    two = json.loads((out / MANIFEST_NAME).read_text())
+    assert two["extraction"]["result"]["reused"] is True and two["extraction"]["result"]["files_written"] == 0
+    assert len(list((kit.parent / "passphrase-safe").iterdir())) == 1
+    assert one["encryption"]["result"]["passphrase_file"] == two["encryption"]["result"]["passphrase_file"]
+
+    secrets = kit_secrets(kit.parent)
+    run = {"reused", "verified", "files_written", *VOLATILE}
+    for manifest in (one, two):
+        manifest["extraction"]["result"] = {k: v for k, v in manifest["extraction"]["result"].items() if k not in run}
+        for endpoint in manifest["proxy"]["result"]["connectivity"]["endpoints"]:
+            endpoint.pop("elapsed_ms", None)
+    found = list(differences(*(times_aside(normalise(m, secrets)) for m in (one, two))))
+    assert found == [], found
+
+    connection = secretstorage.dbus_init()
+    try:
+        collection = secretstorage.get_default_collection(connection)
+        for section, name in (("security", "password"), ("encryption", "passphrase"), ("sql", "admin_password")):
+            record = two[section]["settings"][name]
+            items = list(collection.search_items({"service": record["service"], "username": record["username"]}))
+            assert len(items) == 1, (section, name, len(items))
+    finally:
+        connection.close()
+
+
+def differences(one, two, where=""):
+    """The paths where two JSON values differ, with both values: a readable failure for a deep compare."""
+    if isinstance(one, dict) and isinstance(two, dict):
+        for key in sorted(one.keys() | two.keys()):
+            yield from differences(one.get(key), two.get(key), f"{where}.{key}")
+    elif isinstance(one, list) and isinstance(two, list) and len(one) == len(two):
+        for index, (a, b) in enumerate(zip(one, two, strict=True)):
+            yield from differences(a, b, f"{where}[{index}]")
+    elif one != two:
+        yield where, one, two

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -31,15 +30,13 @@ from mabs_wizard.screens.navigation import ORDER, SCREENS
 from mabs_wizard.secret_store import open_store
 from tests.kits import offline_demo_kit
 from tests.serve_support import CAPTURE, VIEWPORT, ServeProcess, Terminal, chromium, cmdline_of, environ_of, title_row, walk_to_completion
-from tests.test_tui_flow import files_holding, kit_secrets, normalise
+from tests.test_tui_flow import files_holding, kit_secrets, normalise, times_aside
 
 ENV_STORE_PASSWORD = "server-env-store-password-3c9e"
 BROWSER_STORE_PASSWORD = "typed-in-the-browser-5d21"
 MEDIA = 2 * 2**20
 FIRST_TITLE = SCREENS[0].title
-# The vault check says when it judged ("..., now 2026-01-15 10:00:00 UTC"): the browser session and
-# the replay run a few seconds apart, so that moment is left out of the comparison (times aside).
-JUDGED_AT = re.compile(r"now \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC")
+
 
 
 @pytest.fixture(scope="module")
@@ -90,14 +87,6 @@ def cli_export(manifest: Path, fmt: str, target: Path) -> bytes:
     subprocess.run([sys.executable, "-m", "mabs_wizard", "export", str(manifest), "--format", fmt, "--output", str(target)],
                    check=True, capture_output=True, stdin=subprocess.DEVNULL)
     return target.read_bytes()
-
-
-def times_aside(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {key: times_aside(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [times_aside(value) for value in node]
-    return JUDGED_AT.sub("now <time>", node) if isinstance(node, str) else node
 
 
 def test_the_demo_kit_walked_in_chromium_writes_the_replays_manifest(browser, secret_service, tmp_path):

@@ -20,7 +20,7 @@ import pytest
 
 from mabs_wizard.screens.dialogs import ResumeSession
 from mabs_wizard.session import JOURNAL_NAME
-from tests.tui_support import SNAP_ROOT, goto, make_snapshot_kit, settle, snapshot_app, type_into
+from tests.tui_support import SNAP_ROOT, goto, make_snapshot_kit, next_screen, settle, snapshot_app, type_into
 
 BIN = Path(sys.executable).parent / "mabs-wizard"
 
@@ -155,3 +155,61 @@ def test_run_without_a_terminal_refuses_in_one_line(tmp_path):
     assert done.stderr.strip().splitlines() == [
         "error: mabs-wizard run needs a terminal (its input or output is not one); for automation use: "
         "mabs-wizard replay ANSWERS --output DIR"]
+
+
+# --- work already done is recognised, not redone (issue 13) ------------------------------------
+
+
+def _extracted_stamp(kit: Path) -> dict[str, tuple[int, int]]:
+    """(inode, mtime_ns) of every extracted file: a second extraction would change them."""
+    root = kit.parent / "extracted"
+    return {str(p.relative_to(root)): (p.stat().st_ino, p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()}
+
+
+async def test_back_and_next_after_the_extraction_extract_nothing_again(kit):
+    app = snapshot_app(kit)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto(pilot, "extract_progress")
+        first = app.state.outcomes["extraction"].result
+        assert first["files_written"] > 0 and not first.get("reused")
+        stamp = _extracted_stamp(kit)
+        await goto(pilot, "extract_destination")  # Back to the folders ...
+        for expected in ("extract_ready", "extract_finish", "setup_welcome"):  # ... and Next again: no refusal
+            assert await next_screen(pilot) == expected, app.page.fields() if hasattr(app.page, "fields") else app.current
+    assert _extracted_stamp(kit) == stamp
+
+
+async def test_skip_answered_after_an_extraction_reuses_it(kit):
+    first = snapshot_app(kit)
+    async with first.run_test(size=(80, 24)) as pilot:
+        await goto(pilot, "extract_progress")
+    stamp = _extracted_stamp(kit)
+    again = snapshot_app(kit, skip_answered=True)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        # Every section answered, the extracted folder included (before: "exists and is not empty").
+        assert again.current == "summary"
+        await goto(pilot, "completion")  # the work left runs: the extraction is verified and reused
+        await settle(pilot)
+        result = again.state.manifest.extraction.result
+        assert result["reused"] is True and result["files_written"] == 0
+    assert _extracted_stamp(kit) == stamp
+
+
+async def test_a_resumed_session_recognises_the_finished_extraction(kit):
+    app = snapshot_app(kit)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto(pilot, "extract_progress")
+        await goto(pilot, "sql")
+        app.save_session()
+    stamp = _extracted_stamp(kit)
+    again = snapshot_app(kit, resume="yes")
+    async with again.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert again.current == "sql"
+        outcome = again.state.outcomes["extraction"]
+        assert outcome.result["reused"] is True and outcome.result["files_written"] == 0
+        from mabs_wizard.screens.widgets.step_rail import StepRail
+
+        assert "✓ Extract installer" in again.screen.query_one(StepRail).render_rail().plain
+    assert _extracted_stamp(kit) == stamp

@@ -21,6 +21,7 @@ from mabs_wizard.events import Message
 from mabs_wizard.findings import Finding, error, passed
 from mabs_wizard.steps.base import Sections, Step, known
 
+
 class ExtractionAnswers(Section):
     """Extraction wizard: where the download is and where its files go (seed: Extract install files)."""
 
@@ -28,7 +29,9 @@ class ExtractionAnswers(Section):
         title="Installer folder",
         description="folder holding MicrosoftAzureBackupServerInstaller.exe and its -N.bin parts, or the .exe")
     destination: Annotated[LocalPath, Form(placeholder="new or empty folder")] = Field(
-        title="Extract to", description="folder to extract into; created, must not exist or be empty")
+        title="Extract to",
+        description="folder to extract into; created, must not exist, be empty, or hold this extraction already (then it is "
+                    "verified and reused)")
     execute_setup: Annotated[bool, Form(hidden=True)] = Field(
         True, title="Execute setup.exe",
         description="the seed's 'Execute setup.exe' checkbox (checked by default); on a non-Windows host the wizard hands the command over instead")

@@ -108,9 +108,13 @@ half-written in the destination. After a stop or a failure, Back returns to the 
         result = done.result
         bar = self.query_one("#bar", ProgressBar)
         bar.update(total=max(result.get("bytes_extracted", 1), 1), progress=max(result.get("bytes_extracted", 1), 1))
-        self.query_one("#progress-title", Static).update("Extraction complete.")
+        reused = bool(result.get("reused"))
+        self.query_one("#progress-title", Static).update(
+            "Already extracted, verified: nothing was extracted again." if reused else "Extraction complete.")
+        resumed = result.get("files_resumed") or 0
         self.query_one("#progress-stats", Static).update(
-            f"{result.get('file_count', 0)} files, {_fmt(result.get('bytes_extracted', 0))} in {result.get('destination', '')}")
+            f"{result.get('file_count', 0)} files, {_fmt(result.get('bytes_extracted', 0))} in {result.get('destination', '')}"
+            + (f" ({resumed} kept from an interrupted run)" if resumed else ""))
         self.query_one("#progress-current", Static).update("")
         self.query_one("#stop", Button).display = False
         self.query_one("#retry", Button).display = False

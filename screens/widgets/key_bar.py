@@ -10,7 +10,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-KEYS = (("F1", "Help"), ("^S", "Save"), ("^B", "Back"), ("^N", "Next"), ("Esc", "Cancel"), ("^Q", "Quit"))
+KEYS = (("F1", "Help"), ("^S", "Save"), ("^B", "Back"), ("^N", "Next"), ("Esc", "Cancel"), ("^Q", "Quit"),
+        ("PgUp/Dn", "Scroll"))
 
 
 class KeyBar(Static):

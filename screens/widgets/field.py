@@ -6,7 +6,8 @@ a field by its dotted answers path (``sql.instance``), so every message shows un
 The note is laid out by ``WholeText``: a path in it is never broken (it goes on a line of its own, and
 scrolls sideways if it is wider than the page). A masked field's note says where its value comes from
 when nothing is typed ("from file: ...; type to replace"), so it is hidden while something is typed.
-A field whose control is disabled is marked as a whole (``-disabled``): the label is dimmed as well.
+A field whose control is disabled is marked as a whole (``-disabled``): the label is dimmed as well;
+one whose control has the focus is marked ``-focused``: its label is the focus mark.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.events import DescendantBlur, DescendantFocus
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
@@ -63,6 +65,14 @@ class Field(Vertical):
 
     def _control_disabled(self, disabled: bool) -> None:
         self.set_class(disabled, "-disabled")
+
+    # The label is marked while the field's own control has the focus (not a button beside it,
+    # which shows its own focus): "-focused", styled in wizard.tcss.
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        self.set_class(self.control in event.widget.ancestors_with_self, "-focused")
+
+    def on_descendant_blur(self, event: DescendantBlur) -> None:
+        self.remove_class("-focused")
 
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:

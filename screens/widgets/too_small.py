@@ -42,7 +42,7 @@ def too_small(size: Size) -> bool:
 
 def message(size: Size) -> str:
     return (f"Terminal too small: {size.width}×{size.height}\n"
-            f"The wizard needs at least {MIN_WIDTH}×{MIN_HEIGHT} ({BEST} is best).\n"
+            f"The wizard needs at least {MIN_WIDTH}×{MIN_HEIGHT} (best: {BEST}).\n"
             "Enlarge the window or make the font smaller.\n\nCtrl+Q: quit")
 
 

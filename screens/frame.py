@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Static
 
@@ -18,6 +19,7 @@ from mabs_wizard.screens.navigation import PHASE_TITLES, position
 from mabs_wizard.screens.widgets.key_bar import KeyBar
 from mabs_wizard.screens.widgets.nav_bar import NavBar, NavButton
 from mabs_wizard.screens.widgets.step_rail import StepRail
+from mabs_wizard.screens.widgets.too_small import TooSmall, guard
 
 if TYPE_CHECKING:
     from mabs_wizard.screens.host import Host
@@ -34,15 +36,33 @@ class Frame(Screen[None]):
         Binding("escape", "cancel", "Cancel"),
         # Enter is the default button (Next) wherever the focused control has no use for it.
         Binding("enter", "next", "Next", show=False),
+        # A page longer than the screen scrolls from the keyboard wherever the focus is (pages are
+        # not Tab stops themselves); a focused scroll view (the summary) takes these keys first.
+        Binding("pagedown", "scroll_page(1)", "Page down", show=False),
+        Binding("pageup", "scroll_page(-1)", "Page up", show=False),
     ]
+
+    NARROW = 80  # columns below which rows that hold a label and buttons stack (see wizard.tcss)
 
     def __init__(self, first: WizardPage) -> None:
         super().__init__()
         self._first = first
 
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width < self.NARROW, "-narrow")
+        guard(self, event.size)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While the too-small message is all there is to see, keys do nothing unseen: only Cancel
+        # (its dialog fits far smaller) and Ctrl+Q (the app's) still work.
+        if self.has_class("-too-small") and action != "cancel":
+            return False
+        return True
+
     def compose(self) -> ComposeResult:
         # The first page is composed with the frame, so the first paint is the whole page.
         first = self._first
+        yield TooSmall()  # shown instead of the rest below the minimum size
         phase, index, count = position(first.KEY)
         rail = StepRail(PHASE_TITLES, id="rail")
         rail.set_position(phase, index, count)
@@ -77,6 +97,11 @@ class Frame(Screen[None]):
             page.action_cancel()
         else:
             self.wizard.request_cancel()
+
+    def action_scroll_page(self, direction: int) -> None:
+        page = self.page()
+        if page is not None:
+            (page.scroll_page_down if direction > 0 else page.scroll_page_up)(animate=False)
 
     def action_help(self) -> None:
         page = self.page()

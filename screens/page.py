@@ -402,7 +402,9 @@ class FormPage(WizardPage):
         elif ref == "generate":
             field.set_note("generated when applied (answers file); type to choose one")
         else:
-            field.set_note(f"from {describe_secret_ref(ref)}; type to replace")
+            # "from file:" leads the path, which is never broken (a line of its own when long).
+            kind, _, where = describe_secret_ref(ref).partition(":")
+            field.set_note([[f"from {kind} (type to replace):", where]] if where else f"from {kind}; type to replace")
 
     def typed_secrets_digest(self) -> str:
         """A keyed digest of the typed secret fields (memory only), to tell whether they changed."""

@@ -14,7 +14,6 @@ from pathlib import Path
 import grimp
 import pytest
 
-
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 

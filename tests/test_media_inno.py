@@ -18,12 +18,12 @@ from mabs_wizard.errors import Cancelled, InputError, WizardError
 from mabs_wizard.events import CancelToken, Progress
 from mabs_wizard.media import check_destination, discover, extract
 from tests.media_kit import (
-    assert_refused,
     INNO_FIXTURES,
     INNO_SETS,
     INNO_TOO_NEW,
     INSTALLER,
     STEM,
+    assert_refused,
     copy_inno,
     flip_byte,
     innoextract_running,

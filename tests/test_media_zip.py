@@ -19,10 +19,10 @@ from mabs_wizard.media import check_destination, discover, extract
 from mabs_wizard.media.staging import LOCK
 from mabs_wizard.media.zipwriter import Member, deflated
 from tests.media_kit import (
-    assert_refused,
     INSTALLER,
     STEM,
     STUB,
+    assert_refused,
     build_set,
     expected_tree,
     flip_byte,

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from mabs_wizard.answers.models import InstallationAnswers, PrerequisitesAnswers, SqlAnswers
 from mabs_wizard.answers.winpath import validate_windows_path
-from mabs_wizard.facts import SqlInstance, Volume
+from mabs_wizard.facts import Volume
 from mabs_wizard.steps.installation import check_installation, scratch_needed_bytes
 from mabs_wizard.steps.prerequisites import check_prerequisites
 from mabs_wizard.steps.security import check_password

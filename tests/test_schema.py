@@ -30,7 +30,7 @@ def test_cli_prints_the_schema():
 
 
 def test_demo_facts_validate_against_the_facts_schema():
-    from tests.factsdata import NOW
     from mabs_wizard.demo import demo_facts
+    from tests.factsdata import NOW
 
     jsonschema.validate(json.loads(json.dumps(demo_facts(NOW))), json.loads(render("facts")))

@@ -9,7 +9,6 @@ The only place a secret may appear in clear is the passphrase file in the chosen
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import secrets
 import subprocess
@@ -28,7 +27,7 @@ from mabs_wizard.passphrase import (
     verify_passphrase,
     write_passphrase_file,
 )
-from mabs_wizard.secret_store import PASSWORD_ENV, fingerprint, open_store
+from mabs_wizard.secret_store import PASSWORD_ENV, open_store
 from mabs_wizard.secret_store.file_store import EncryptedFileStore
 from mabs_wizard.vault import check_vault, parse_vault_credentials
 from mabs_wizard.vault.demo import write_demo_vault_credentials

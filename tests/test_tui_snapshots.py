@@ -1,4 +1,5 @@
-"""Snapshots (SVG, 80×24) of every screen of the wizard, its dialogs, and its error states.
+"""Snapshots (SVG, 80×24 unless named) of every screen of the wizard, its dialogs, its error states, the
+focus on each kind of control, two pages at 60×20 and the terminal-too-small message.
 
 Deterministic by construction (see tests/tui_support.py): a kit at a fixed path with seeded media,
 fixed facts, clock, secrets and vault file, free space reported as a fixed value, closed loopback
@@ -269,3 +270,82 @@ def test_resume_offer(snap_compare, kit):
     session.save(SNAP_ROOT / "out", session.Session(page="sql", saved_at=datetime(2026, 1, 15, 9, 30, tzinfo=UTC),
                                                     sections={"sql": {"mode": "new", "instance": "MSDPM2012"}}))
     assert snap_compare(snapshot_app(kit, resume="ask"))
+
+
+# ---------------------------------------------------------------------------------- focus, sizes, dialogs (issue 12)
+
+
+def focused(key: str, selector: str):  # noqa: ANN201 - a run_before for snap_compare
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        await goto(pilot, key)
+        pilot.app.screen.query_one(selector).focus()
+        await settle(pilot)
+
+    return run_before
+
+
+def test_focus_on_an_input(snap_compare, kit):
+    assert snap_compare(snapshot_app(kit), run_before=focused("sql", "#server"))
+
+
+def test_focus_on_an_empty_input(snap_compare, kit):
+    assert snap_compare(snapshot_app(kit), run_before=focused("sql", "#admin_domain"))
+
+
+def test_focus_on_a_select(snap_compare, kit):
+    assert snap_compare(snapshot_app(kit), run_before=focused("prerequisites", "#mabs_version"))
+
+
+def test_focus_on_a_radio_set(snap_compare, kit):
+    assert snap_compare(snapshot_app(kit), run_before=focused("sql", "#mode"))
+
+
+def test_focus_on_a_checkbox(snap_compare, kit):
+    assert snap_compare(snapshot_app(kit), run_before=focused("proxy", "#use_proxy"))
+
+
+def test_focus_on_a_button(snap_compare, kit):
+    assert snap_compare(snapshot_app(kit), run_before=focused("proxy", "#test"))
+
+
+def test_focus_on_the_summary_scroll_view(snap_compare, kit):
+    assert snap_compare(snapshot_app(kit), run_before=focused("summary", "#summary-scroll"))
+
+
+def test_focus_without_colour(snap_compare, kit, monkeypatch):
+    # NO_COLOR: the focused radio set and the Test button read by their marks alone.
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(snapshot_app(kit), run_before=focused("proxy", "#test"))
+
+
+def test_terminal_too_small(snap_compare, kit):
+    assert snap_compare(snapshot_app(kit), run_before=at("sql"), terminal_size=(50, 15))
+
+
+def test_sql_at_60x20(snap_compare, kit):
+    assert snap_compare(snapshot_app(kit), run_before=at("sql"), terminal_size=(60, 20))
+
+
+def test_completion_at_60x20(snap_compare, kit):
+    assert snap_compare(snapshot_app(kit), run_before=at("completion"), terminal_size=(60, 20))
+
+
+def test_mars_agent_at_60x20(snap_compare, kit):
+    assert snap_compare(snapshot_app(kit), run_before=at("mars_agent"), terminal_size=(60, 20))
+
+
+def test_store_password_dialog(snap_compare, kit):
+    from mabs_wizard.screens.dialogs import StorePassword
+    from mabs_wizard.secret_store import PasswordRequest
+
+    async def run_before(pilot) -> None:
+        await goto(pilot, "vault")
+        request = PasswordRequest(kit.parent / "store" / "secrets-new.enc", new=True, reason="no OS keyring")
+        await pilot.app.push_screen(StorePassword(request, blink=False))
+        await settle(pilot)
+        await type_into(pilot, "#store-pw", "short")
+        await type_into(pilot, "#store-pw2", "short")
+        await pilot.click("#ok")
+        await settle(pilot)
+
+    assert snap_compare(snapshot_app(kit), run_before=run_before)

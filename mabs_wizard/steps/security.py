@@ -9,7 +9,6 @@ Messages never include the password.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from pydantic import Field
 
@@ -18,6 +17,7 @@ from mabs_wizard.answers.section import Section
 from mabs_wizard.context import CheckContext, RunContext, StepOutcome
 from mabs_wizard.findings import Finding, error, passed
 from mabs_wizard.steps.base import Sections, Step, checked, known
+
 
 class SecurityAnswers(Section):
     """Security Settings: password of the restricted local accounts MICROSOFT$DPM$Acct and DPMR$<COMPUTER>."""

@@ -16,6 +16,7 @@ from mabs_wizard.context import CheckContext, RunContext, StepOutcome
 from mabs_wizard.facts import TargetFacts
 from mabs_wizard.findings import Finding, error, passed, warning
 from mabs_wizard.steps.base import Sections, Step, checked, known
+
 BUNDLED_INSTANCE = "MSDPM2012"  # the instance MABS setup installs with its bundled SQL Server (S2)
 
 

@@ -11,6 +11,7 @@ from mabs_wizard.context import CheckContext, RunContext, StepOutcome
 from mabs_wizard.findings import Finding, passed
 from mabs_wizard.steps.base import Sections, Step, checked, known
 
+
 class UpdatesAnswers(Section):
     """Microsoft Update Opt-In."""
 

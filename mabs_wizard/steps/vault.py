@@ -20,6 +20,7 @@ from mabs_wizard.errors import InputError
 from mabs_wizard.findings import Finding, error, warning
 from mabs_wizard.steps.base import Sections, Step, checked, known
 
+
 class VaultAnswers(Section):
     """Register Server: Vault Identification."""
 

@@ -8,10 +8,11 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Input, Static
 
 from mabs_wizard.answers.localpath import parse_local_path
+from mabs_wizard.screens.dialogs.base import Dialog
+from mabs_wizard.screens.widgets.field import Field
 
 
 class FilteredTree(DirectoryTree):
@@ -25,8 +26,8 @@ class FilteredTree(DirectoryTree):
     ICON_NODE = "▸ "
     ICON_FILE = "· "
 
-    def __init__(self, path: Path, suffixes: tuple[str, ...], *, id: str | None = None) -> None:
-        super().__init__(path, id=id)
+    def __init__(self, path: Path, suffixes: tuple[str, ...], *, id: str | None = None, classes: str = "") -> None:
+        super().__init__(path, id=id, classes=classes)
         self._suffixes = tuple(s.lower() for s in suffixes)
 
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
@@ -43,20 +44,20 @@ class FilteredTree(DirectoryTree):
         return keep
 
 
-class FilePicker(ModalScreen[Path | None]):
+class FilePicker(Dialog[Path | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, start: Path, *, suffixes: tuple[str, ...] = ()) -> None:
-        super().__init__(classes="dialog-screen")
+        super().__init__()
         self._title = title
         self._start = start if start.is_dir() else (start.parent if start.parent.is_dir() else Path.cwd())
         self._suffixes = suffixes
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         with Vertical(classes="dialog", id="file-picker"):
             yield Static(self._title, classes="dialog-title")
-            yield FilteredTree(self._start, self._suffixes, id="picker-tree")
-            yield Input(str(self._start) + "/", id="picker-path", compact=True)
+            yield FilteredTree(self._start, self._suffixes, id="picker-tree", classes="scroll-view")
+            yield Field("picker.path", "Path", Input(str(self._start) + "/", id="picker-path", compact=True))
             yield Static("", id="picker-error", classes="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Up", id="up", compact=True)

@@ -7,31 +7,32 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from mabs_wizard.answers.localpath import parse_local_path
+from mabs_wizard.screens.dialogs.base import Dialog
+from mabs_wizard.screens.widgets.field import Field
 
 
-class SaveAnswers(ModalScreen[Path | None]):
+class SaveAnswers(Dialog[Path | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, default: Path, *, note: str = "") -> None:
-        super().__init__(classes="dialog-screen")
+        super().__init__()
         self._default = default
         self._note = note
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         with Vertical(classes="dialog", id="save-answers"):
             yield Static("Save answers", classes="dialog-title")
             yield Static(
                 "A replayable answers file (YAML, mode 0600). Secrets are saved as references, never "
-                "as values; one typed here and not stored yet is saved as `prompt`."
+                'as values; one typed here and not stored yet is saved as "prompt": asked for again when replayed.'
                 + (f"\n{self._note}" if self._note else ""),
                 classes="dialog-text",
                 markup=False,
             )
-            yield Input(str(self._default), id="save-path", compact=True)
+            yield Field("save.path", "File", Input(str(self._default), id="save-path", compact=True))
             yield Static("", id="save-error", classes="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", id="save", compact=True, variant="primary")

@@ -11,34 +11,42 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
+
+from mabs_wizard.screens.dialogs.base import Dialog
+from mabs_wizard.screens.widgets.field import Field
+from mabs_wizard.screens.widgets.whole_text import WholeText
 
 if TYPE_CHECKING:
     from mabs_wizard.secret_store import PasswordRequest
 
 
-class StorePassword(ModalScreen[str | None]):
+class StorePassword(Dialog[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, request: PasswordRequest, *, blink: bool = True) -> None:
-        super().__init__(classes="dialog-screen")
+        super().__init__()
         self.request = request
         self._blink = blink
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         request = self.request
         with Vertical(classes="dialog", id="store-password"):
             yield Static("Secret store password", classes="dialog-title")
+            # The store's path on a line of its own, never broken; the minimum length in plain sight.
             if request.new:
-                text = (f"No OS keyring answers here, so the wizard keeps secrets in an encrypted file:\n{request.path}\n"
-                        f"Choose its password: at least {request.min_length} characters.")
+                yield WholeText("No OS keyring answers here, so the wizard keeps secrets in an encrypted file:",
+                                [str(request.path)], f"Choose its password: at least {request.min_length} characters.",
+                                hang=0, classes="dialog-text")
             else:
-                text = f"No OS keyring answers here. Type the password of the encrypted secret store:\n{request.path}"
-            yield Static(text, classes="dialog-text", markup=False)
-            yield Input(id="store-pw", password=True, compact=True, placeholder="store password")
+                yield WholeText("No OS keyring answers here. Type the password of the encrypted secret store:",
+                                [str(request.path)], hang=0, classes="dialog-text")
+            # Labelled fields, as on the pages: the focused one's label is marked.
+            yield Field("store.password", "Password", Input(id="store-pw", password=True, compact=True,
+                                                            placeholder=f"at least {request.min_length} characters" if request.new else ""))
             if request.new:
-                yield Input(id="store-pw2", password=True, compact=True, placeholder="the same password again")
+                yield Field("store.again", "Again", Input(id="store-pw2", password=True, compact=True,
+                                                          placeholder="the same password again"))
             yield Static(request.error and f"✗ {request.error}", id="store-error", classes="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK", id="ok", compact=True, variant="primary")

@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.widgets import ProgressBar, RichLog, Static
+from textual.widgets import ProgressBar, RichLog
 
 from mabs_wizard.events import Event
 from mabs_wizard.findings import has_errors
 from mabs_wizard.screens.navigation import SETUP_STEPS
 from mabs_wizard.screens.page import WizardPage
 from mabs_wizard.screens.widgets.event_log import event_line
+from mabs_wizard.screens.widgets.whole_text import WholeText
 
 
 class Apply(WizardPage):
@@ -30,7 +31,7 @@ choice. If a step fails, its messages are shown and Back returns to the settings
 """
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Applying the MABS setup settings…", id="apply-title", markup=False)
+        yield WholeText("Applying the MABS setup settings…", id="apply-title-box", text_id="apply-title")
         yield ProgressBar(total=len(SETUP_STEPS), show_eta=False, id="apply-bar")
         yield RichLog(id="apply-log", markup=False, wrap=True, auto_scroll=True)
 
@@ -44,7 +45,7 @@ choice. If a step fails, its messages are shown and Back returns to the settings
         self.set_next(enabled=False)
         self.set_back(False)
         self.query_one("#apply-log", RichLog).clear()
-        self.query_one("#apply-title", Static).update("Applying the MABS setup settings…")
+        self.query_one("#apply-title-box", WholeText).update("Applying the MABS setup settings…")
         self.run_work(self._apply, done=self._all_done, failed=self._failed, group="apply")
 
     def _apply(self, token: Any) -> None:
@@ -82,15 +83,16 @@ choice. If a step fails, its messages are shown and Back returns to the settings
             log.write(f"✗ {line}")
         title = ("Stopped: nothing more was applied. Install applies the rest." if how == "cancelled"
                  else "✗ Not applied: go Back, fix the settings marked, and Install again.")
-        self.query_one("#apply-title", Static).update(title)
+        self.query_one("#apply-title-box", WholeText).update(title)
         self.set_back(True)
         self.set_next(enabled=False)
 
     def _all_done(self, _result: Any) -> None:
         self.query_one("#apply-bar", ProgressBar).update(progress=len(SETUP_STEPS))
         log_path = self.state.outcomes["prerequisites"].result.get("setup_log") if "prerequisites" in self.state.outcomes else None
-        self.query_one("#apply-title", Static).update(
-            "✓ MABS setup settings applied." + (f" Setup log: {log_path}" if log_path else ""))
+        # The setup log's path whole (copied from here), on a line of its own when long.
+        self.query_one("#apply-title-box", WholeText).update(
+            ["✓ MABS setup settings applied.", *(["Setup log:", str(log_path)] if log_path else [])])
         self.set_next(enabled=True)
         self.set_back(False)
         self.focus_next_button()

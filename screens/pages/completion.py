@@ -17,6 +17,7 @@ from mabs_wizard.errors import WizardError
 from mabs_wizard.events import Event, Progress
 from mabs_wizard.screens.page import WizardPage
 from mabs_wizard.screens.widgets.event_log import STATUS_MARK, event_line
+from mabs_wizard.screens.widgets.whole_text import Line, WholeText
 
 EXPORTS = {"export-mabs-ini": "mabs-ini", "export-mars-cmd": "mars-cmd", "export-ps1": "ps1"}  # button -> format
 PART_NAMES = {"extraction": "Extract installer", "proxy": "Connectivity and proxy"}
@@ -46,14 +47,15 @@ the wizard.
         yield Static("Finishing…", id="completion-title", markup=False)
         yield ProgressBar(total=None, show_eta=False, id="completion-bar")
         yield RichLog(id="completion-log", markup=False, wrap=True)
-        with Horizontal(id="export-row"):
+        with Horizontal(id="export-row"):  # the buttons go under the label on a narrow screen
             yield Static("Export for the target:", id="export-label", markup=False)
-            yield Button("MABS ini", id="export-mabs-ini", compact=True, disabled=True)
-            yield Button("MARS cmd", id="export-mars-cmd", compact=True, disabled=True)
-            yield Button("PowerShell", id="export-ps1", compact=True, disabled=True)
-        yield Static("", id="export-status", markup=False)
+            with Horizontal(id="export-buttons"):
+                yield Button("MABS ini", id="export-mabs-ini", compact=True, disabled=True)
+                yield Button("MARS cmd", id="export-mars-cmd", compact=True, disabled=True)
+                yield Button("PowerShell", id="export-ps1", compact=True, disabled=True)
+        yield WholeText(id="export-status")
         yield Static("", id="completion-parts")
-        yield Static("", id="completion-where", markup=False)
+        yield WholeText(id="completion-where-box", text_id="completion-where")
 
     def refresh_view(self) -> None:
         if self.state.manifest is not None:
@@ -118,7 +120,7 @@ the wizard.
         self.query_one("#completion-title", Static).update(
             "✓ All parts are ready for the target." if ready else "✗ Blocked: a part has errors (see the manifest).")
         self.query_one("#completion-parts", Static).update(parts_table(manifest))
-        self.query_one("#completion-where", Static).update(where_text(self.state, manifest))
+        self.query_one("#completion-where-box", WholeText).update(*where_lines(self.state, manifest))
         for button in self.query("#export-row Button"):
             button.disabled = False
         self.set_next(enabled=True)
@@ -136,7 +138,7 @@ the wizard.
 
         fmt = EXPORTS[button_id]
         manifest_path = self.state.manifest_path
-        status = self.query_one("#export-status", Static)
+        status = self.query_one("#export-status", WholeText)
         if manifest_path is None or self.state.manifest is None:
             return
         try:
@@ -147,7 +149,7 @@ the wizard.
             status.display = True
             return
         delivered = self.wizard.deliver(target)
-        status.update(f"✓ {fmt} written to {target}" + (" and sent to the browser" if delivered else ""))
+        status.update([f"✓ {fmt} written to", str(target)] + (["and sent to the browser"] if delivered else []))
         status.display = True
 
     async def leave_forward(self) -> bool:
@@ -156,38 +158,42 @@ the wizard.
 
 
 def parts_table(manifest: Any) -> Table:
+    """Status, then the part; under a part, its first problem in full (wrapped at spaces, not cut)."""
     from mabs_wizard.steps import STEPS
 
     table = Table(box=None, pad_edge=False, expand=True, show_edge=False)
-    table.add_column("Part", no_wrap=True, width=28, overflow="ellipsis")
     table.add_column("Status", no_wrap=True, width=13)
-    table.add_column("Notes", overflow="ellipsis", no_wrap=True, ratio=1)
+    table.add_column("Part", ratio=1)
     for key, step in STEPS.items():
         record = getattr(manifest, key)
         # The first thing to know about the part: its first error, else its first warning.
         first = next((f for f in record.findings if f.level == "error"), None) or next(
             (f for f in record.findings if f.level == "warning"), None)
-        notes = Text(("✗ " if first.level == "error" else "! ") + first.message) if first else ""
-        table.add_row(PART_NAMES.get(key, step.title), Text(f"{STATUS_MARK.get(record.status, '·')} {record.status}"), notes)
+        part = Text(PART_NAMES.get(key, step.title))
+        if first:
+            part.append("\n" + ("✗ " if first.level == "error" else "! ") + first.message, style="italic")
+        table.add_row(Text(f"{STATUS_MARK.get(record.status, '·')} {record.status}"), part)
     handover = manifest.handover
-    table.add_row("Windows setup on the target", Text(f"{STATUS_MARK.get(handover.status, '→')} {handover.status}"), handover.target)
+    table.add_row(Text(f"{STATUS_MARK.get(handover.status, '→')} {handover.status}"),
+                  Text(f"Windows setup on the target ({handover.target})"))
     return table
 
 
-def where_text(state: Any, manifest: Any) -> str:
-    lines = [f"Manifest: {state.manifest_path}"]
+def where_lines(state: Any, manifest: Any) -> list[Line]:
+    """Where each file is: a label, then the path whole (on a line of its own when it does not fit)."""
+    lines: list[Line] = [["Manifest:", str(state.manifest_path)]]
     enc = manifest.encryption
     passphrase_file = enc.result.get("passphrase_file")
     record = enc.settings.passphrase
     if passphrase_file:
-        lines.append(f"Passphrase file: {passphrase_file}")
+        lines.append(["Passphrase file:", str(passphrase_file)])
     if record is not None:
         # The backend description can carry why the OS keyring was not used: the first clause is the store.
         backend = record.backend.split(";")[0]
         lines.append(f"Passphrase stored in: {backend}, entry {record.service}/{record.username}")
     if state.saved_answers is not None:
-        lines.append(f"Answers saved: {state.saved_answers}")
-    return "\n".join(lines)
+        lines.append(["Answers saved:", str(state.saved_answers)])
+    return lines
 
 
 Page = Completion

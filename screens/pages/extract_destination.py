@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from mabs_wizard.answers.localpath import parse_local_path
 from mabs_wizard.errors import InputError
 from mabs_wizard.screens.page import FormPage
+from mabs_wizard.screens.widgets.whole_text import WholeText
 
 
 def _fmt(n: int) -> str:
@@ -34,7 +35,8 @@ destination's file system.
     def compose_form(self) -> ComposeResult:
         source, destination = self.specs()
         yield self.field_for(source)
-        yield Static("", id="media-parts", markup=False)
+        # A part's name is never broken (a line of its own; scrolls sideways if wider than the page).
+        yield WholeText(hang=0, id="media-parts-box", text_id="media-parts")
         yield self.field_for(destination)
 
     def refresh_view(self) -> None:
@@ -68,13 +70,16 @@ destination's file system.
         except OSError as exc:
             self.app.call_from_thread(self._show_media, "", f"✗ {text}: {exc.strerror}")
             return
-        parts = "\n".join(f"{p.name:<44} {_fmt(p.size):>10}" for p in found.parts)
+        width = max(len(p.name) for p in found.parts) if found.parts else 0
+        parts = "\n".join(f"{p.name:<{width}} {_fmt(p.size):>10}" for p in found.parts)
         self.app.call_from_thread(self._show_media, f"Found {found.describe()}", parts)
 
     def _show_media(self, note: str, parts: str) -> None:
         field = self.fields()["extraction.source"]
         field.set_note(note)
-        self.query_one("#media-parts", Static).update(parts)
+        # Each part's line whole; a message (✗) may wrap between words.
+        lines = [line if line.startswith("✗") else [line] for line in parts.split("\n")] if parts else []
+        self.query_one("#media-parts-box", WholeText).update(*lines)
 
     def show_space(self, text: str) -> None:
         field = self.fields()["extraction.destination"]

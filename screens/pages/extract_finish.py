@@ -8,6 +8,7 @@ from textual.widgets import Static
 from mabs_wizard.answers.models import ExtractionAnswers
 from mabs_wizard.screens.page import WizardPage
 from mabs_wizard.screens.widgets.toggles import Check
+from mabs_wizard.screens.widgets.whole_text import WholeText
 
 
 class ExtractFinish(WizardPage):
@@ -20,7 +21,7 @@ collecting the setup settings, and hands the exact `Setup.exe` command over to t
 """
 
     def compose_body(self) -> ComposeResult:
-        yield Static("", id="finish-details", markup=False)
+        yield WholeText(id="finish-details-box", text_id="finish-details")  # paths whole, never broken
         yield Check("Execute setup.exe", value=True, id="execute-setup", compact=True)
         yield Static("", id="finish-note", classes="field-note -shown", markup=False)
 
@@ -31,14 +32,14 @@ collecting the setup settings, and hands the exact `Setup.exe` command over to t
 
     def refresh_view(self) -> None:
         done = self.state.outcomes.get("extraction")
+        box = self.query_one("#finish-details-box", WholeText)
         if done is None:
-            text = "The files are not extracted yet."
+            box.update("The files are not extracted yet.", "")
         else:
             r = done.result
             setup = r.get("setup_exe_path")
-            text = (f"Extracted {r.get('file_count', 0)} files to {r.get('destination', '')}.\n"
-                    + (f"Setup program: {setup}" if setup else "! No Setup.exe was found in the extracted files."))
-        self.query_one("#finish-details", Static).update(text + "\n")
+            box.update([f"Extracted {r.get('file_count', 0)} files to", str(r.get("destination", ""))],
+                       ["Setup program:", str(setup)] if setup else "! No Setup.exe was found in the extracted files.", "")
         where = "this Windows machine" if self.state.host_is_windows else "this machine (not Windows)"
         self.query_one("#finish-note", Static).update(
             f"Setup is not run on {where}: Finish continues with the MABS setup settings, and the "

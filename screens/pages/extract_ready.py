@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from mabs_wizard.answers.models import ExtractionAnswers
 from mabs_wizard.screens.page import WizardPage
+from mabs_wizard.screens.widgets.whole_text import WholeText
 
 
 class ExtractReady(WizardPage):
@@ -19,22 +20,18 @@ and can be cancelled at any time; a cancelled run removes what it wrote.
 
     def compose_body(self) -> ComposeResult:
         yield Static("The wizard is ready to extract the installer files.", classes="intro", markup=False)
-        yield Static("", id="ready-details", markup=False)
+        yield WholeText(id="ready-details-box", text_id="ready-details")  # the folders whole, never broken
 
     def refresh_view(self) -> None:
         ext = self.state.model("extraction")
+        box = self.query_one("#ready-details-box", WholeText)
         if not isinstance(ext, ExtractionAnswers):
-            text = "No extraction settings yet: go Back and choose the folders."
+            box.update("No extraction settings yet: go Back and choose the folders.")
         else:
-            text = (f"From:  {ext.source}\n"
-                    f"To:    {ext.destination}\n\n")
             done = self.state.outcomes.get("extraction")
-            if done is not None:
-                text += (f"Already extracted: {done.result.get('file_count', '?')} files. "
-                         "Next goes on without extracting again.")
-            else:
-                text += "Verify the extraction location, and select Extract."
-        self.query_one("#ready-details", Static).update(text)
+            box.update(["From: ", str(ext.source)], ["To:   ", str(ext.destination)], "",
+                       f"Already extracted: {done.result.get('file_count', '?')} files. Next goes on without extracting again."
+                       if done is not None else "Verify the extraction location, and select Extract.")
         self.set_next("Next >" if "extraction" in self.state.outcomes else "Extract")
 
 

@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from mabs_wizard.screens.page import WizardPage
+from mabs_wizard.screens.widgets.whole_text import WholeText
 
 INTRO = (
     "This wizard prepares a Microsoft Azure Backup Server (MABS) installation, in the order of the "
@@ -33,7 +34,8 @@ wizard goes straight to the first screen that still needs input.
 """
 
     def compose_body(self) -> ComposeResult:
-        yield Static(INTRO, classes="intro", markup=False)
+        # A list item that wraps continues under its text, not at the margin.
+        yield WholeText(*INTRO.split("\n"), hang=None, classes="intro")
         yield Static("", id="welcome-answers", markup=False)
 
     def refresh_view(self) -> None:

@@ -41,7 +41,9 @@ table (back up to Azure / to disk, restore from Azure / from disk). The proxy pa
     def compose_form(self) -> ComposeResult:
         yield from super().compose_form()
         yield Static("", id="proxy-status", classes="status-line", markup=False)
-        yield DataTable(id="endpoints", show_cursor=False, zebra_stripes=False)
+        table: DataTable[Text] = DataTable(id="endpoints", show_cursor=False, zebra_stripes=False)
+        table.can_focus = False  # no cursor, nothing to pick: not a Tab stop (the page scrolls)
+        yield table
         yield Static("", id="capabilities", classes="status-line", markup=False)
 
     def beside(self, spec: FieldSpec) -> tuple[Widget, ...]:

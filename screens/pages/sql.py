@@ -21,8 +21,9 @@ MABS needs SQL Server. The installation package comes with the right SQL Server 
 setup add a **new instance** is the recommended choice. You can use an **existing** instance, but it
 must be on this server: **MABS does not work with a remote SQL Server instance.**
 
-Instance names may not contain `_` and cannot be the default instance (MSSQLSERVER). An existing
-instance must be a version the chosen MABS release supports, Standard or Enterprise, 64-bit.
+Instance names may not contain an underscore (`_`) and cannot be the default instance
+(MSSQLSERVER). An existing instance must be a version the chosen MABS release supports, Standard or
+Enterprise, 64-bit.
 
 **Check** runs the rules now; Next runs them too. The admin password is masked and kept in memory
 only (then in the secret store); leave it empty to keep the answers file's reference.

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.widgets import Static
 
 from mabs_wizard.screens.navigation import SETUP_STEPS
 from mabs_wizard.screens.page import WizardPage, describe_secret_ref
+from mabs_wizard.screens.widgets.whole_text import WholeText
 
 SECTION_TITLES = {"extraction": "Extraction", "prerequisites": "Prerequisites", "sql": "SQL", "installation": "Installation",
                   "security": "Security", "updates": "Updates", "proxy": "Proxy", "vault": "Vault", "encryption": "Encryption"}
@@ -30,16 +28,19 @@ def secret_text(state: Any, path: str, ref: Any) -> str:
     return f"from {describe_secret_ref(ref)}"
 
 
-def settings_table(rows: list[tuple[str, str, str]]) -> Table:
-    """Section, setting, value; a value too long for its column goes on the next lines whole,
-    never split inside a word (a path is copied from here)."""
-    table = Table(box=None, show_header=False, pad_edge=False, expand=True)
-    table.add_column(style="bold", no_wrap=True, width=13)
-    table.add_column(no_wrap=True, width=21)
-    table.add_column(overflow="fold", ratio=1)
+SECTION_WIDTH, NAME_WIDTH = 14, 21
+
+
+def settings_lines(rows: list[tuple[str, str, str]]) -> list[list[Text]]:
+    """Section, setting, value; a value too long for the line goes on the next line whole (under the
+    setting's name), never split inside (a path is copied from here): see ``WholeText``."""
+    lines = []
     for section, name, value in rows:
-        table.add_row(section, name, Text(value))
-    return table
+        head = Text.assemble((f"{section:<{SECTION_WIDTH}}", "bold"), f"{name:<{NAME_WIDTH}}")
+        kind, colon, where = value.partition(":") if value.startswith("from ") else (value, "", "")
+        # A secret's "from file:PATH" may break before the path, never inside it.
+        lines.append([head, Text(kind + colon), Text(where)] if where else [head, Text(value)])
+    return lines
 
 
 def summary_rows(state: Any, sections: tuple[str, ...] = ("extraction", *SETUP_STEPS)) -> list[tuple[str, str, str]]:
@@ -77,16 +78,16 @@ store. Back changes a setting; what was already applied with an older value is a
         self._rows: list[tuple[str, str, str]] | None = None
 
     def compose_body(self) -> ComposeResult:
-        # One widget holding a table: a page change lays out one widget, not sixty cells. Its own
-        # scroll view (a Tab stop, visibly focused) when the settings are longer than the screen.
-        with VerticalScroll(id="summary-scroll", classes="scroll-view"):
-            yield Static("", id="summary-table")
+        # One widget holding the lines: a page change lays out one widget, not sixty cells. Its own
+        # scroll view (a Tab stop, visibly focused), down and, for a path wider than the screen, across.
+        yield WholeText(hang=SECTION_WIDTH + 2, focusable=True, id="summary-scroll", classes="scroll-view",
+                        text_id="summary-table")
 
     def refresh_view(self) -> None:
         rows = summary_rows(self.state)
         if rows != self._rows:  # redrawn only when a setting changed
             self._rows = rows
-            self.query_one("#summary-table", Static).update(settings_table(rows) if rows else "Nothing answered yet.")
+            self.query_one("#summary-scroll", WholeText).update(*(settings_lines(rows) if rows else ["Nothing answered yet."]))
         done = all(step in self.state.outcomes for step in SETUP_STEPS)
         self.set_next("Next >" if done else "Install")
 

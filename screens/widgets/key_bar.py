@@ -10,11 +10,13 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-KEYS = (("F1", "Help"), ("^S", "Save"), ("^B", "Back"), ("^N", "Next"), ("Esc", "Cancel"), ("^Q", "Quit"))
+KEYS = (("F1", "Help"), ("^S", "Save"), ("^B", "Back"), ("^N", "Next"), ("Esc", "Cancel"), ("^Q", "Quit"),
+        ("PgUp/Dn", "Scroll"))
 # In a browser (mabs-wizard serve) Chromium keeps Ctrl+N, Ctrl+T, Ctrl+W for itself and never hands
 # them to a page (chrome/browser/ui/browser_command_controller.cc, IsReservedCommandOrKey), Firefox
 # keeps Ctrl+Q: the wizard answers F2 and F10 too (any terminal), and shows those when served.
-SERVED_KEYS = (("F1", "Help"), ("^S", "Save"), ("^B", "Back"), ("F2", "Next"), ("Esc", "Cancel"), ("F10", "Quit"))
+SERVED_KEYS = (("F1", "Help"), ("^S", "Save"), ("^B", "Back"), ("F2", "Next"), ("Esc", "Cancel"), ("F10", "Quit"),
+               ("PgUp/Dn", "Scroll"))
 
 
 class KeyBar(Static):

@@ -1,6 +1,8 @@
 """The step rail: the four phases of the MABS flow on one line, and where the operator is.
 
-One line at the top keeps the full width for forms at 80 columns. Position is shown by a marker
+One line at the top keeps the full width for forms at 80 columns. Where the line is too narrow for
+every title (60 columns), the other phases shorten to their first word, then to their marks: the
+current phase keeps its whole name and position. Position is shown by a marker
 (done, current, to do) as well as by style, so it reads the same under NO_COLOR. A phase behind the
 operator whose work has not run (pages skipped with --skip-answered, a connectivity test not run)
 is marked as answered, not done: its work runs at the end, and the rail does not claim it already.
@@ -11,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from rich.text import Text
+from textual.events import Resize
 from textual.widgets import Static
 
 DONE, CURRENT, TODO, ANSWERED = "✓", "▶", "·", "○"
@@ -37,19 +40,33 @@ class StepRail(Static):
     def on_mount(self) -> None:
         self.update(self.render_rail())
 
-    def render_rail(self) -> Text:
+    def on_resize(self, event: Resize) -> None:
+        self.update(self.render_rail())
+
+    def render_rail(self, width: int | None = None) -> Text:
+        """The fullest form that fits `width` (the rail's own width by default)."""
+        width = width if width is not None else (self.content_region.width or self.app.size.width - 2)
+        for form in ("full", "short", "marks"):
+            text = self._rail_text(form)
+            if text.cell_len <= width:
+                return text
+        return text
+
+    def _rail_text(self, form: str) -> Text:
         keys = [key for key, _ in self._phases]
         here = keys.index(self._current) if self._current in keys else 0
         text = Text(no_wrap=True, overflow="ellipsis")
         for i, (key, title) in enumerate(self._phases):
             if i:
-                text.append("  ")
+                text.append("  " if form != "marks" else " ")
+            # Only the phase the operator is in always shows its whole name.
+            name = title if form == "full" or i == here else (title.split()[0] if form == "short" else "")
             if i < here and key in self._unfinished:
-                text.append(f"{ANSWERED} {title}", style="italic")
+                text.append(f"{ANSWERED} {name}".rstrip(), style="italic")
             elif i < here:
-                text.append(f"{DONE} {title}", style="")
+                text.append(f"{DONE} {name}".rstrip(), style="")
             elif i == here:
                 text.append(f"{CURRENT} {title} {self._index}/{self._count}", style="bold reverse")
             else:
-                text.append(f"{TODO} {title}", style="dim")
+                text.append(f"{TODO} {name}".rstrip(), style="dim")
         return text

@@ -4,12 +4,16 @@
   states and tell them apart by colour only, which NO_COLOR (and monochrome terminals) would lose.
 * Enter is left to the page (Next, the default button, as in the Windows wizard); Space toggles.
 * Arrow keys in a radio set select, as Windows radio groups do, rather than only moving a highlight.
+* A radio set meant to sit on one row (``-horizontal``) stacks its buttons when the row is too narrow
+  for all of them (60 columns), rather than clipping the last one.
 """
 
 from __future__ import annotations
 
 from textual.binding import Binding
 from textual.content import Content
+from textual.events import Resize
+from textual.geometry import Size
 from textual.style import Style
 from textual.widgets import Checkbox, RadioButton, RadioSet
 
@@ -36,6 +40,13 @@ class Radio(RadioButton, inherit_bindings=False):
     def _button(self) -> Content:
         return _button(self)
 
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        # Textual's toggles are one line whatever their text; a sentence-long choice allowed to wrap
+        # (text-wrap: wrap, see wizard.tcss) takes the lines it needs instead of losing its end.
+        if self.styles.text_wrap != "wrap":
+            return 1
+        return max(1, self.render().get_height(self.styles, width))
+
 
 class Choice(RadioSet, inherit_bindings=False):
     BINDINGS = [
@@ -43,6 +54,17 @@ class Choice(RadioSet, inherit_bindings=False):
         Binding("up,left", "select_previous", "Previous option", show=False),
         Binding("space", "toggle_button", "Select", show=False),
     ]
+
+    GAP = 2  # cells between side-by-side buttons (the stylesheet's right margin)
+
+    def on_mount(self) -> None:
+        # (Textual calls RadioSet's own _on_mount as well: handlers run for each class.)
+        self.side_by_side = self.has_class("-horizontal")
+
+    def on_resize(self, event: Resize) -> None:
+        if self.side_by_side:
+            needed = sum(button.get_content_width(self.size, self.size) + self.GAP for button in self.query(RadioButton))
+            self.set_class(needed - self.GAP <= event.size.width, "-horizontal")
 
     # New actions rather than overrides: RadioSet itself calls action_next_button when mounted.
     def action_select_next(self) -> None:

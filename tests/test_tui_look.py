@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +30,11 @@ from textual.geometry import Region
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, RadioButton
 
-from mabs_wizard.screens.dialogs import ConfirmCancel, FilePicker, HelpDialog, SaveAnswers, StorePassword
+from mabs_wizard.screens.dialogs import ConfirmCancel, FilePicker, HelpDialog, ResumeSession, SaveAnswers, StorePassword
 from mabs_wizard.screens.navigation import ORDER, PHASE_TITLES, position
 from mabs_wizard.screens.widgets.field import Field
 from mabs_wizard.screens.widgets.nav_bar import NavButton
+from mabs_wizard.session import Session
 from tests.tui_support import goto, make_snapshot_kit, settle, snapshot_app, type_into
 
 # The smallest terminal the wizard is laid out for (screens/widgets/too_small.py says why).
@@ -353,7 +355,8 @@ async def test_completion_notes_are_read_in_full(kit):
 # ---------------------------------------------------------------------------------- sizes
 
 
-def assert_not_clipped(app: Any, key: str, width: int) -> None:
+async def assert_not_clipped(pilot: Any, key: str, width: int) -> None:
+    app = pilot.app
     screen = app.screen
     page = app.page
     rail = str(screen.query_one("#rail").render())
@@ -368,6 +371,10 @@ def assert_not_clipped(app: Any, key: str, width: int) -> None:
         if widget.region.area:
             assert widget.region.right <= width, (key, widget, widget.region)
         if isinstance(widget, (RadioButton, Checkbox, Button, NavButton)) and widget.region.area:
+            if not page.region.contains_region(widget.region) and page in widget.ancestors:
+                # Below the fold of a page taller than the terminal: scrolled to, as the operator would.
+                page.scroll_to_widget(widget, animate=False, immediate=True)
+                await pilot.pause()
             # The whole label shows: not cut, no ellipsis put in its place.
             shown = " ".join("".join(char for char, _ in row) for row in cells(app, widget.region))
             label = str(widget.label)
@@ -389,7 +396,7 @@ async def test_every_page_reads_at_60x20_and_at_the_minimum(kit, size):
             await goto(pilot, key)
             await settle(pilot)
             assert not app.screen.has_class("-too-small"), key
-            assert_not_clipped(app, key, width)
+            await assert_not_clipped(pilot, key, width)
             if key == "sql":
                 existing = app.page.query_one("#mode-existing", RadioButton)
                 assert existing.region.right <= width and "Existing local" in "".join(
@@ -409,7 +416,9 @@ async def test_the_dialogs_fit_at_60x20_and_at_the_minimum(kit, size):
     async with app.run_test(size=size) as pilot:
         await goto(pilot, "vault")
         for make in (lambda: HelpDialog("SQL settings", "Text " * 200), lambda: SaveAnswers(kit.parent / "a.yaml"),
-                     lambda: ConfirmCancel("Work in progress will be stopped and cleaned up."),
+                     lambda: ConfirmCancel(running=True, output_dir=kit.parent / "out"),
+                     lambda: ResumeSession(Session(page="sql", saved_at=datetime(2026, 1, 15, 9, 30, tzinfo=UTC),
+                                                   sections={}), "SQL settings"),
                      lambda: StorePassword(PasswordRequest(kit.parent / "store" / "n.enc", new=True, reason="r"), blink=False)):
             dialog = make()
             await app.push_screen(dialog)

@@ -12,22 +12,23 @@ from typing import Literal
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+from mabs_wizard.screens.dialogs.base import Dialog
 
 CancelChoice = Literal["save", "quit", "stay"]
 
 
-class ConfirmCancel(ModalScreen[CancelChoice]):
+class ConfirmCancel(Dialog[CancelChoice]):
     BINDINGS = [Binding("escape", "stay", "Stay"), Binding("s", "choose('save')", "Save and quit", show=False),
                 Binding("q", "choose('quit')", "Quit", show=False)]
 
     def __init__(self, *, running: bool = False, output_dir: Path | None = None) -> None:
-        super().__init__(classes="dialog-screen")
+        super().__init__()
         self._work_running = running
         self._output_dir = output_dir
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         where = f" (in {self._output_dir})" if self._output_dir else ""
         if self._work_running:
             text = ("Work is running: quitting stops it and removes what it left half-done. "

@@ -7,22 +7,23 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+from mabs_wizard.screens.dialogs.base import Dialog
 
 if TYPE_CHECKING:
     from mabs_wizard.session import Session
 
 
-class ResumeSession(ModalScreen[bool]):
+class ResumeSession(Dialog[bool]):
     BINDINGS = [Binding("escape", "start_over", "Start over"), Binding("r", "resume", "Resume", show=False)]
 
     def __init__(self, found: Session, page_title: str) -> None:
-        super().__init__(classes="dialog-screen")
+        super().__init__()
         self._found = found
         self._page_title = page_title
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         when = self._found.saved_at.strftime("%Y-%m-%d %H:%M")
         with Vertical(classes="dialog", id="resume-session"):
             yield Static("Resume the last session?", classes="dialog-title")

@@ -164,6 +164,9 @@ def snapshot_app(answers: Path | None, *, now: datetime = FIXED_NOW, output: Pat
     app = create_app(answers, clock=fixed_clock(now), output_dir=output or SNAP_ROOT / "out", cursor_blink=False,
                      host_is_windows=False, **kwargs)
     app.state.disk_space = lambda path: (SNAP_ROOT, FREE, TOTAL)
+    # Scrolls (to the first error, to a focused field) land at once: a loaded CI machine draws the
+    # same frame as a quiet one, instead of one caught mid-animation.
+    app.animation_level = "none"
     return app
 
 

@@ -96,8 +96,12 @@ def _outside_printable(value: str) -> list[int]:
     return [i for i, ch in enumerate(value) if not PRINTABLE_MIN <= ord(ch) <= PRINTABLE_MAX]
 
 
-def check_passphrase(value: str, confirm: str | None, *, field: str = "encryption.passphrase") -> list[Finding]:
-    """The MABS rules; ``confirm=None`` skips the confirmation (value came from a file or env)."""
+def check_passphrase(value: str, confirm: str | None, *, field: str = "encryption.passphrase",
+                     confirm_field: str = "encryption.confirm_passphrase") -> list[Finding]:
+    """The MABS rules; ``confirm=None`` skips the confirmation (value came from a file or env).
+
+    A confirmation that differs is reported on the confirmation's own field, so it shows beside a
+    too-short passphrase on the same Next rather than a round later."""
     findings: list[Finding] = []
     if len(value) < MIN_LENGTH:
         findings.append(
@@ -113,7 +117,8 @@ def check_passphrase(value: str, confirm: str | None, *, field: str = "encryptio
                   "use only letters, digits, space and the punctuation of a US keyboard")
         )
     if confirm is not None and not hmac.compare_digest(value.encode("utf-8"), confirm.encode("utf-8")):
-        findings.append(error("passphrase.confirm-mismatch", field, "passphrase and confirmation differ", "type both again"))
+        findings.append(error("passphrase.confirm-mismatch", confirm_field, "passphrase and confirmation differ",
+                              "type the same passphrase in both fields"))
     if value and (value[0] == " " or value[-1] == " "):
         findings.append(
             warning("passphrase.edge-space", field, "passphrase starts or ends with a space, which copying easily loses")

@@ -406,3 +406,11 @@ def test_cli_verify_invalid_manifest_exits_2(replayed: tuple[Path, str], tmp_pat
 def test_cli_verify_missing_manifest_exits_2(tmp_path: Path) -> None:
     result = run_cli("passphrase", "verify", str(tmp_path / "none.json"), stdin="x\n")
     assert result.returncode == 2 and "file not found" in result.stderr
+
+
+def test_a_short_passphrase_and_a_differing_confirmation_are_reported_together_each_on_its_field() -> None:
+    # One Next shows both (issue 12 item 3): the mismatch sits on the confirmation's own field, so a
+    # form showing one finding per field never hides it behind the length rule.
+    findings = {f.code: f.field for f in check_passphrase("too-short", "different") if f.level == "error"}
+    assert findings == {"passphrase.too-short": "encryption.passphrase",
+                        "passphrase.confirm-mismatch": "encryption.confirm_passphrase"}

@@ -349,3 +349,20 @@ def test_store_password_dialog(snap_compare, kit):
         await settle(pilot)
 
     assert snap_compare(snapshot_app(kit), run_before=run_before)
+
+
+def test_all_findings_at_once(snap_compare, kit):
+    """Every finding of the page shown together on one Next (issue 12 item 3): a short passphrase, a
+    confirmation that differs, and an empty save location, each under its own field."""
+
+    async def run_before(pilot) -> None:
+        await goto(pilot, "encryption")
+        await type_into(pilot, "#passphrase", "too-short")
+        await type_into(pilot, "#confirm_passphrase", "different")
+        await type_into(pilot, "#save_location", "")
+        assert await next_screen(pilot) == "encryption"
+        fields = pilot.app.page.fields()
+        assert {key for key, field in fields.items() if field.has_class("-has-error")} == {
+            "encryption.passphrase", "encryption.confirm_passphrase", "encryption.save_location"}
+
+    assert snap_compare(snapshot_app(kit), run_before=run_before)

@@ -102,7 +102,8 @@ def test_the_demo_kit_walked_in_chromium_writes_the_replays_manifest(browser, se
         # The token went into the cookie and out of the address bar; keys reach the wizard at once.
         assert page.url == server.origin + "/"
         assert page.evaluate("document.activeElement.classList.contains('xterm-helper-textarea')")
-        assert rows[-1].split() == ["F1", "Help", "^S", "Save", "^B", "Back", "F2", "Next", "Esc", "Cancel", "F10", "Quit"]
+        assert rows[-1].split() == ["F1", "Help", "^S", "Save", "^B", "Back", "F2", "Next", "Esc", "Cancel", "F10", "Quit",
+                                   "PgUp/Dn", "Scroll"]
         term.wait_for("Output folder:")
         screenshot(page, "serve-first-page.png", tmp_path)
         session = session_folder(server)

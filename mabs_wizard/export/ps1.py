@@ -55,19 +55,29 @@ class SecretInput:
     twice: bool  # asked twice when prompted (a new password or passphrase)
 
 
+# The environment variable the script reads each secret from in an unattended run (Ansible, a
+# scheduler); the fleet's Ansible project passes the same names (fleet/ansible/project.py).
+ENV_NAMES = {
+    "sql.admin_password": "MABS_WIZARD_SQL_ADMIN_PASSWORD",
+    "security.password": "MABS_WIZARD_DPM_ACCOUNT_PASSWORD",  # named for what it is on the target
+    "encryption.passphrase": "MABS_WIZARD_ENCRYPTION_PASSPHRASE",
+    "proxy.password": PASSWORD_ENV,  # the one the mars-cmd export reads too
+}
+
+
 def secret_inputs(plan: TargetPlan) -> list[SecretInput]:
     """The secrets this plan's script can ask for, in the order it asks."""
     admin = f"{plan.sql_admin_domain}\\{plan.sql_admin_user}"
     inputs = [
-        SecretInput("sql.admin_password", "SqlAdminPassword", "MABS_WIZARD_SQL_ADMIN_PASSWORD",
+        SecretInput("sql.admin_password", "SqlAdminPassword", ENV_NAMES["sql.admin_password"],
                     f"Password of {admin}, the SQL and reporting admin account (ini SQLMachinePassword, ReportingMachinePassword)", False),
-        SecretInput("security.password", "DpmAccountPassword", "MABS_WIZARD_DPM_ACCOUNT_PASSWORD",
+        SecretInput("security.password", "DpmAccountPassword", ENV_NAMES["security.password"],
                     f"Password for the restricted accounts MICROSOFT$DPM$Acct and DPMR${plan.computer_name} (ini SqlAccountPassword)", True),
-        SecretInput("encryption.passphrase", "EncryptionPassphrase", "MABS_WIZARD_ENCRYPTION_PASSPHRASE",
+        SecretInput("encryption.passphrase", "EncryptionPassphrase", ENV_NAMES["encryption.passphrase"],
                     "Backup encryption passphrase (ini SecurityPassphrase; Set-DPMCloudSubscriptionSetting -EncryptionPassphrase)", True),
     ]
     if _proxy(plan) and plan.proxy_user:
-        inputs.append(SecretInput("proxy.password", "ProxyPassword", PASSWORD_ENV,
+        inputs.append(SecretInput("proxy.password", "ProxyPassword", ENV_NAMES["proxy.password"],
                                   f"Password of proxy user {plan.proxy_user} (-ProxyPassword)", False))
     return inputs
 

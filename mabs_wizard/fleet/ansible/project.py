@@ -32,13 +32,14 @@ from mabs_wizard.fleet.ansible.playbook import GROUP, PS1_NAME, group_vars, site
 from mabs_wizard.fleet.report import FLEET_REPORT_NAME, read_report
 
 # The ps1 reads these secrets from its environment when Ansible runs it (-NonInteractive: it cannot
-# ask). One rule for every name: MABS_WIZARD_ + the answers field in capitals, dots as underscores
-# (proxy.password -> MABS_WIZARD_PROXY_PASSWORD, the name the mars-cmd export already reads).
+# ask), under the names the ps1 export declares (export/ps1.py ENV_NAMES).
 PS1_ENV_SECRETS = ("encryption.passphrase", "proxy.password")
 
 
 def ps1_env_name(field_name: str) -> str:
-    return "MABS_WIZARD_" + field_name.upper().replace(".", "_")
+    from mabs_wizard.export.ps1 import ENV_NAMES
+
+    return ENV_NAMES[field_name]
 
 
 @dataclass

@@ -85,6 +85,9 @@ class WizardApp(App[int]):
         self._answered: dict[str, bool] = {}
         self._loaded_flag = False
         self.pending_next: str | None = None  # Next pressed before the engine was loaded
+        # Journal snapshots are numbered as taken and written in that order (see _write_session).
+        self._journal_lock = threading.Lock()
+        self._journal_taken = self._journal_written = 0
         self._baseline: Any = None  # the session as last saved (or as started): what quitting would not lose
         self._after_delivery: dict[str, Callable[[], None]] = {}  # download key -> what runs once it is done
 
@@ -417,20 +420,29 @@ class WizardApp(App[int]):
                                  answers_file=str(self.state.answers_path) if self.state.answers_path else None, finished=finished)
         self._baseline = snapshot
         path = session.journal_path(self.state.output_dir)
+        self._journal_taken += 1
+        taken = self._journal_taken
         if background:
-            self.run_worker(lambda: self._write_session(record), thread=True, group="journal", exclusive=True)
+            self.run_worker(lambda: self._write_session(record, taken), thread=True, group="journal")
             return path
-        return self._write_session(record)
+        return self._write_session(record, taken)
 
-    def _write_session(self, record: Any) -> Path | None:
+    def _write_session(self, record: Any, taken: int) -> Path | None:
+        """Write one journal snapshot, never over a newer one: a page change's write still on its
+        way to the disk (fsync) when the terminal closes must not land after the closing save."""
         from mabs_wizard import session
 
-        try:
-            return session.save(self.state.output_dir, record)
-        except OSError as exc:
-            with contextlib.suppress(Exception):
-                self.notify(f"could not save the session: {exc}", severity="error", timeout=8)
-            return None
+        with self._journal_lock:
+            if taken < self._journal_written:
+                return session.journal_path(self.state.output_dir)
+            try:
+                written = session.save(self.state.output_dir, record)
+            except OSError as exc:
+                with contextlib.suppress(Exception):
+                    self.notify(f"could not save the session: {exc}", severity="error", timeout=8)
+                return None
+            self._journal_written = taken
+            return written
 
     def lose_nothing(self) -> bool:
         """Quitting now loses nothing: no work is running and nothing changed since start or the last save."""

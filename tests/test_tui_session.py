@@ -73,6 +73,35 @@ async def test_a_finished_session_is_not_offered(kit):
         assert not isinstance(again.screen, ResumeSession) and again.current == "extract_welcome"
 
 
+async def test_a_late_page_change_write_never_lands_over_the_closing_save(kit, monkeypatch):
+    """The page change's journal write is still on its way to the disk (a slow fsync) when the
+    terminal closes: the closing save, taken later, is what stays in the journal."""
+    import threading
+    import time
+
+    from mabs_wizard import session
+
+    real_save = session.save
+
+    def slow_off_the_ui_thread(output_dir, record):  # noqa: ANN001, ANN202
+        if threading.current_thread() is not threading.main_thread():
+            time.sleep(0.5)  # a page change's write, in a worker, reaching the disk late
+        return real_save(output_dir, record)
+
+    monkeypatch.setattr(session, "save", slow_off_the_ui_thread)
+    app = snapshot_app(kit)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await goto(pilot, "installation")
+        await pilot.press("ctrl+b")  # back to SQL: the page change journals in a worker, slowly
+        await pilot.pause(0.05)
+        assert app.current == "sql"
+        await type_into(pilot, "#instance", "LATEST")
+        app.save_session()  # what SIGHUP does, while the worker's write is still under way
+        await app.workers.wait_for_complete()
+    journal = json.loads((SNAP_ROOT / "out" / JOURNAL_NAME).read_text())
+    assert journal["page"] == "sql" and journal["sections"]["sql"]["instance"] == "LATEST"
+
+
 def _spawn(*args: str, cwd: Path) -> pexpect.spawn:
     env = {**os.environ, "TERM": "xterm-256color", "DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent",
            "MABS_WIZARD_STORE_PASSWORD": "terminal-test-store-password", "TEXTUAL_ANIMATIONS": "none"}
@@ -93,10 +122,14 @@ def test_a_closed_terminal_on_the_sql_page_is_resumed_with_the_typed_values(kit,
         else:
             pytest.fail("never reached the SQL page")
         child.expect("MSDPM2012")
+        # Each Tab is seen to land (the focused field's label drawn bold and reversed) before the next
+        # key: Textual runs a widget's key bindings (Tab, Ctrl+U) when the key bubbles up to the app,
+        # after the printable keys already queued behind it, so keys written in one burst can reorder.
         child.send("\t")  # from the radio group to "SQL machine"
-        child.send("\t")  # to "Instance"
-        child.send("\x15")  # Ctrl+U: clear it
-        child.send("HANGUPINST")
+        child.expect(r"\x1b\[1;7;[0-9;]*mSQL machine")
+        child.send("\t")  # to "Instance", its value selected (select on focus)
+        child.expect(r"\x1b\[1;7;[0-9;]*mInstance")
+        child.send("HANGUPINST")  # replaces the selected value
         child.expect("HANGUPINST")
         child.kill(signal.SIGHUP)
         child.expect(pexpect.EOF)

@@ -6,6 +6,10 @@
   page that is not long work (extraction, apply and completion run real work and are left out),
   the first one (pressed as soon as the first screen is painted) included (target: p90 < 50 ms).
 
+A third row measures the floor of a page change on this machine: a bare Textual app of the same shape
+(pre-mounted pages of seven labelled inputs in a ContentSwitcher, a button bar, a footer) switching
+pages the same way, timed the same way.
+
 "Painted" means the text arrived on the terminal: what an operator sees, not an internal event.
 Runs are interleaved (wizard, hello, wizard, ...) so machine noise hits both alike. A first, untimed
 run of each warms the file cache and writes the bytecode cache, as an installed copy has it.
@@ -36,6 +40,58 @@ class Hello(App):
 
 
 Hello().run()
+"""
+# The floor: what Textual alone takes to switch to a pre-mounted form page of the wizard's size.
+BARE = """\
+from textual.app import App
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, ContentSwitcher, Footer, Input, Label, Static
+
+PAGES = 16
+
+
+class Page(VerticalScroll):
+    def __init__(self, i):
+        super().__init__(id=f"p{i}")
+        self.i = i
+
+    def compose(self):
+        yield Static(f"Page title number {self.i}")
+        for f in range(7):
+            with Horizontal(classes="row"):
+                yield Label(f"Field {f} label", classes="label")
+                yield Input(value=f"value {f} of page {self.i}", compact=True)
+        yield Static("A note under the form that says something about the fields above it. " * 2)
+
+
+class Bare(App):
+    CSS = ".row { height: 1; } .label { width: 22; }"
+    BINDINGS = [Binding("ctrl+n", "next", priority=True), Binding("ctrl+q", "quit", priority=True)]
+
+    def compose(self):
+        with ContentSwitcher(initial="p0", id="pages"):
+            for i in range(PAGES):
+                yield Page(i)
+        with Horizontal(id="nav"):
+            yield Button("< Back", compact=True)
+            yield Button("Next >", compact=True, variant="primary")
+        yield Footer()
+
+    def on_mount(self):
+        self.query_one("#p0 Input").focus()
+
+    def action_next(self):
+        pages = self.query_one("#pages", ContentSwitcher)
+        i = int(pages.current[1:]) + 1
+        if i >= PAGES:
+            self.exit()
+            return
+        pages.current = f"p{i}"
+        pages.query_one(f"#p{i} Input").focus()
+
+
+Bare().run()
 """
 # The end of the first page's text: when it is on the terminal, so is the whole first screen.
 WIZARD_PAINTED = "Press Next to continue."
@@ -99,6 +155,23 @@ def page_changes(answers: Path, cwd: Path) -> list[tuple[str, float]]:
     return times
 
 
+def bare_changes(script: Path, cwd: Path) -> list[float]:
+    child = spawn([sys.executable, str(script)], cwd)
+    child.expect("Page title number 0")
+    time.sleep(0.3)
+    times = []
+    for i in range(1, 16):
+        started = time.perf_counter()
+        child.sendcontrol("n")
+        child.expect(f"Page title number {i}\\b")
+        times.append(time.perf_counter() - started)
+        time.sleep(0.3)
+    child.sendcontrol("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    return times
+
+
 def main() -> int:
     from mabs_wizard.demo import make_demo_kit
 
@@ -117,7 +190,11 @@ def main() -> int:
             baseline.append(cold_start([sys.executable, str(hello)], "Hello, world", root))
 
         changes: list[tuple[str, float]] = []
+        bare_script = root / "bare.py"
+        bare_script.write_text(BARE)
+        bare: list[float] = []
         for run in range(3):
+            bare += bare_changes(bare_script, root)
             kit = make_demo_kit(root / f"walk{run}", media_bytes=2 * 2**20)
             kit.write_text(kit.read_text().replace("  check: true", "  check: false"))  # no network wait on the way
             changes += page_changes(kit, root / f"walk{run}")
@@ -138,6 +215,10 @@ def main() -> int:
           f"{min(baseline) * 1000:>4.0f}/{max(baseline) * 1000:<4.0f}ms")
     print(f"{'Next -> next screen painted (p90)':38} {p90:>10.1f}ms {'':>12} {'':>7}  < 50 ms   "
           f"{'ok' if ok_next else 'MISSED'}")
+    bare_ms = sorted(t * 1000 for t in bare)
+    bare_p90 = bare_ms[int(0.9 * (len(bare_ms) - 1))]
+    print(f"{'  bare Textual, same-size page (p90)':38} {bare_p90:>10.1f}ms  (median {statistics.median(bare_ms):.1f} ms): "
+          f"the floor here; the wizard's p90 is {p90 / bare_p90:.2f}x it")
     print(f"{'  median / slowest':38} {median:>8.1f}ms  ({slowest[0]} {slowest[1] * 1000:.1f} ms)")
     print(f"{'  the first change, right after start':38} {', '.join(f'{t:.0f}' for t in first)} ms")
     by_page: dict[str, list[float]] = {}

@@ -3,7 +3,6 @@ other tools too (coreutils sha256sum and Info-ZIP unzip check it here)."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import time
 import zlib
@@ -43,7 +42,6 @@ def test_demo_media_extracts_with_setup_exe_and_random_content(tmp_path: Path) -
     assert "not a program" in (tmp_path / "out" / "Docs" / "readme.txt").read_text()
 
 
-@pytest.mark.skipif(shutil.which("unzip") is None, reason="unzip missing: run `make test`")
 def test_concatenated_demo_media_is_a_zip_for_unzip(tmp_path: Path) -> None:
     media = make_demo_media(tmp_path / "kit", total_bytes=2 * 2**20, seed=1)
     whole = tmp_path / "whole.zip"

@@ -32,8 +32,6 @@ from tests.media_kit import (
     tree_digests,
 )
 
-pytestmark = pytest.mark.skipif(shutil.which("innoextract") is None, reason="innoextract missing: run `make test`")
-
 
 def _installer_digests(name: str) -> dict[str, str]:
     sums = {}

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import gc
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -153,9 +152,6 @@ class WizardApp(App[int]):
             return
         self.call_from_thread(self._engine_ready)
         self.preload()
-        # What is loaded now lives as long as the wizard: out of the collector's sight, so a full
-        # collection (tens of ms over pydantic's schemas and every page) never lands in a page change.
-        gc.freeze()
 
     def preload(self) -> None:
         """Import the pages and the engine modules they use while the operator reads the first page,
@@ -296,7 +292,6 @@ class WizardApp(App[int]):
             page = self.page_for(following)
             if not page.is_attached:
                 await switcher.mount(page)
-            gc.freeze()  # a page lives as long as the wizard (see load_engine)
 
         self.set_timer(PREMOUNT_DELAY, mount)
 

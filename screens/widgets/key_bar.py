@@ -15,8 +15,7 @@ KEYS = (("F1", "Help"), ("^S", "Save"), ("^B", "Back"), ("^N", "Next"), ("Esc", 
 # In a browser (mabs-wizard serve) Chromium keeps Ctrl+N, Ctrl+T, Ctrl+W for itself and never hands
 # them to a page (chrome/browser/ui/browser_command_controller.cc, IsReservedCommandOrKey), Firefox
 # keeps Ctrl+Q: the wizard answers F2 and F10 too (any terminal), and shows those when served.
-SERVED_KEYS = (("F1", "Help"), ("^S", "Save"), ("^B", "Back"), ("F2", "Next"), ("Esc", "Cancel"), ("F10", "Quit"),
-               ("PgUp/Dn", "Scroll"))
+SERVED_KEYS = tuple({"^N": ("F2", "Next"), "^Q": ("F10", "Quit")}.get(key, (key, word)) for key, word in KEYS)
 
 
 class KeyBar(Static):

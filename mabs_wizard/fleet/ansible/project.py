@@ -27,19 +27,14 @@ from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from mabs_wizard.errors import InputError
+from mabs_wizard.export.ps1 import ENV_NAMES
 from mabs_wizard.fleet.ansible.ini_template import VALUES_VAR, VARIANT_VAR, IniTemplate, secret_var
 from mabs_wizard.fleet.ansible.playbook import GROUP, PS1_NAME, group_vars, site_yml
 from mabs_wizard.fleet.report import FLEET_REPORT_NAME, read_report
 
 # The ps1 reads these secrets from its environment when Ansible runs it (-NonInteractive: it cannot
-# ask), under the names the ps1 export declares (export/ps1.py ENV_NAMES).
+# ask), under the names the ps1 export declares (ENV_NAMES).
 PS1_ENV_SECRETS = ("encryption.passphrase", "proxy.password")
-
-
-def ps1_env_name(field_name: str) -> str:
-    from mabs_wizard.export.ps1 import ENV_NAMES
-
-    return ENV_NAMES[field_name]
 
 
 @dataclass
@@ -226,7 +221,7 @@ def _host_vars(host: _Host, ini: Any, credentials: str, secret_yaml: list[str]) 
         *(f"  {name}: {_q(value)}" for name, value in sorted(ini.values.items())),
         "# The ps1 reads these when Ansible runs it (it cannot ask: PowerShell runs -NonInteractive).",
         "mabs_ps1_environment:" + ("" if any(f in host.secrets for f in PS1_ENV_SECRETS) else " {}"),
-        *(f'  {ps1_env_name(f)}: "{{{{ {secret_var(f)} }}}}"' for f in PS1_ENV_SECRETS if f in host.secrets),
+        *(f'  {ENV_NAMES[f]}: "{{{{ {secret_var(f)} }}}}"' for f in PS1_ENV_SECRETS if f in host.secrets),
     ]
     return "\n".join(lines) + "\n" + "".join(secret_yaml)
 
